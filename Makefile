@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# enlighten: top-level build.  Each component adds its rules through a
+# fragment (*.mk) so that components can be worked on independently.
+
+SHELL      := /bin/bash
+TOP        := $(abspath .)
+BUILD      := $(TOP)/build
+BIN        := $(BUILD)/bin
+OBJ        := $(BUILD)/obj
+# Downloads (Debian kernel packages) live outside the source tree.
+ENL_CACHE  ?= $(HOME)/.cache/enlighten
+export ENL_CACHE
+
+CC         ?= cc
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	       -Wno-unused-parameter -I$(TOP)/include -pthread
+# enl-host and the daemons run inside the L1 busybox initramfs: link static.
+HOST_LDFLAGS := -static -pthread
+
+.PHONY: all test demo shell deps clean unit nested help
+.DEFAULT_GOAL := all
+
+all: host
+
+include hostside-vsp/vmm/vmm.mk
+include tests/unit/unit.mk
+include tests/nested/nested.mk
+
+help:
+	@echo "make            build host programs into build/bin"
+	@echo "make deps       install Debian packages, fetch guest kernels"
+	@echo "make test       unit tests + nested-QEMU integration scenarios"
+	@echo "make demo       boot a guest under enl-host and show what it did"
+	@echo "make shell      boot a guest under enl-host, interactive shell"
+	@echo "make clean      remove build/"
+
+# deps is cheap when everything is there; demo/test call it every time.
+deps:
+	@$(TOP)/scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory nested
+
+clean:
+	rm -rf $(BUILD)
