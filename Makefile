@@ -23,8 +23,8 @@ HOST_LDFLAGS := -static -pthread
 all: host
 
 include hostside-vsp/vmm/vmm.mk
-include tests/unit/unit.mk
-include tests/nested/nested.mk
+-include tests/unit/unit.mk
+-include tests/nested/nested.mk
 
 help:
 	@echo "make            build host programs into build/bin"

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * enl-host: a small KVM host that presents Hyper-V to a Linux guest.
+ * The main thread owns the console input and waits for the guest to stop;
+ * each vCPU runs on a thread of its own.
+ */
+#include "vm.h"
+#include "layout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/sysinfo.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define DEFAULT_MEM		(512ull << 20)
+#define MIN_MEM			(32ull << 20)
+#define DEFAULT_CMDLINE		"console=ttyS0 panic=-1"
+#define MAX_CPUS		255	/* xAPIC ids in the MADT */
+#define CTRL_A			0x01
+
+static const char usage[] =
+"Usage: enl-host --kernel BZIMAGE [options]\n"
+"Run a Linux guest that sees a Hyper-V host (VMBus over KVM's SynIC).\n"
+"\n"
+"  -k, --kernel FILE    bzImage to boot (Linux 64-bit boot protocol)\n"
+"  -i, --initrd FILE    initial ramdisk\n"
+"  -c, --cmdline STR    kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
+"  -m, --memory SIZE    guest RAM, e.g. 512M or 2G (default 512M, at least 32M)\n"
+"  -p, --cpus N         number of vCPUs (default 1, at most 255)\n"
+"      --check-kvm      check that /dev/kvm can run a Hyper-V guest, then exit\n"
+"  -h, --help           this text\n"
+"\n"
+"The guest's COM1 is on standard input and output; on a terminal, Ctrl-A x\n"
+"stops the guest and Ctrl-A Ctrl-A sends Ctrl-A.\n"
+"Exit status: 0 guest powered off, 3 guest rebooted, 1 error, 2 usage error.\n";
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned int shift = 20;	/* a bare number is MiB */
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	case '\0': break;
+	default: return -1;
+	}
+	if ((*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b'))
+		end += 2;
+	else if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("enl-host: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (see enl-host --help)\n", stderr);
+	return ENL_EXIT_USAGE;
+}
+
+static int check_kvm(void)
+{
+	char why[256];
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		enl_err("cannot open /dev/kvm: %s (load kvm and kvm-amd or kvm-intel, or run the nested test bed: make demo)",
+			strerror(errno));
+		return ENL_EXIT_ERROR;
+	}
+	if (kvm_check(fd, why, sizeof(why)) < 0) {
+		enl_err("%s", why);
+		close(fd);
+		return ENL_EXIT_ERROR;
+	}
+	close(fd);
+	printf("enl-host: /dev/kvm can run a Hyper-V guest\n");
+	return 0;
+}
+
+struct console {
+	bool tty;
+	bool escape;		/* last byte was Ctrl-A */
+	struct termios saved;
+	uint8_t buf[256];
+	size_t head, len;	/* input not yet taken by the UART */
+};
+
+static void console_raw(struct console *con)
+{
+	struct termios t;
+
+	con->tty = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &con->saved);
+	if (!con->tty)
+		return;
+	t = con->saved;
+	cfmakeraw(&t);
+	t.c_oflag |= OPOST | ONLCR;	/* keep our own messages readable */
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+static void console_restore(struct console *con)
+{
+	if (con->tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &con->saved);
+}
+
+/* Read console input; returns false on the stop escape. */
+static bool console_read(struct vm *vm, struct console *con, bool *eof)
+{
+	uint8_t in[128];
+	ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+	ssize_t i;
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			*eof = true;
+		return true;
+	}
+	for (i = 0; i < n; i++) {
+		uint8_t c = in[i];
+
+		if (con->tty && con->escape) {
+			con->escape = false;
+			if (c == 'x' || c == 'X')
+				return false;
+			if (c != CTRL_A)
+				continue;
+		} else if (con->tty && c == CTRL_A) {
+			con->escape = true;
+			continue;
+		}
+		if (con->head + con->len < sizeof(con->buf))
+			con->buf[con->head + con->len++] = c;
+	}
+	(void)vm;
+	return true;
+}
+
+static void console_feed(struct vm *vm, struct console *con)
+{
+	size_t n;
+
+	if (!con->len)
+		return;
+	pthread_mutex_lock(&vm->dev_lock);
+	n = uart_receive(&vm->com1, con->buf + con->head, con->len);
+	pthread_mutex_unlock(&vm->dev_lock);
+	con->head += n;
+	con->len -= n;
+	if (!con->len)
+		con->head = 0;
+}
+
+static int run_vm(struct vm *vm, int sig_fd)
+{
+	struct console con = { 0 };
+	bool eof = false;
+	int status;
+
+	console_raw(&con);
+	if (vcpus_start(vm) < 0)
+		goto stop;
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = vm->stop_fd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+			/* Stop reading while the UART has no room. */
+			{ .fd = (eof || con.len) ? -1 : STDIN_FILENO,
+			  .events = POLLIN },
+		};
+		int r = poll(p, 3, con.len ? 5 : -1);
+
+		if (r < 0 && errno != EINTR) {
+			enl_err("poll: %s", strerror(errno));
+			vm_stop(vm, ENL_EXIT_ERROR);
+		}
+		if (atomic_load(&vm->stopping))
+			break;
+		if (r > 0 && (p[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+				enl_err("stopped by signal %u", si.ssi_signo);
+			vm_stop(vm, ENL_EXIT_ERROR);
+			break;
+		}
+		if (r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !console_read(vm, &con, &eof)) {
+			console_restore(&con);
+			enl_err("stopped from the console (Ctrl-A x)");
+			vm_stop(vm, ENL_EXIT_ERROR);
+			break;
+		}
+		console_feed(vm, &con);
+	}
+stop:
+	vcpus_join(vm);
+	console_restore(&con);
+	status = atomic_load(&vm->exit_status);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'p' },
+		{ "check-kvm", no_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm_config cfg = {
+		.cmdline = DEFAULT_CMDLINE,
+		.mem_size = DEFAULT_MEM,
+		.ncpus = 1,
+	};
+	struct vm vm = { .kvm_fd = -1 };
+	struct sysinfo si;
+	sigset_t sigs;
+	char *end;
+	unsigned long n;
+	int c, sig_fd, status;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg.kernel = optarg;
+			break;
+		case 'i':
+			cfg.initrd = optarg;
+			break;
+		case 'c':
+			cfg.cmdline = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &cfg.mem_size) < 0)
+				return usage_error("--memory '%s' is not a size like 512M or 2G",
+						   optarg);
+			break;
+		case 'p':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || n < 1 || n > MAX_CPUS)
+				return usage_error("--cpus '%s' must be a number from 1 to 255",
+						   optarg);
+			cfg.ncpus = (unsigned int)n;
+			break;
+		case 'K':
+			return check_kvm();
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case ':':
+			return usage_error("option %s needs a value",
+					   argv[optind - 1]);
+		default:
+			return usage_error("unknown option %s",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!cfg.kernel)
+		return usage_error("%s", "no kernel: give --kernel BZIMAGE");
+	if (cfg.mem_size < MIN_MEM) {
+		enl_err("--memory %" PRIu64 " KiB is too little: a guest needs at least %llu MiB",
+			cfg.mem_size >> 10, MIN_MEM >> 20);
+		return ENL_EXIT_ERROR;
+	}
+	if (cfg.mem_size & 0xfff) {
+		enl_err("--memory must be a whole number of 4 KiB pages");
+		return ENL_EXIT_ERROR;
+	}
+	if (!sysinfo(&si) &&
+	    cfg.mem_size > (uint64_t)si.totalram * si.mem_unit) {
+		enl_err("--memory %" PRIu64 " MiB is more than this host has (%llu MiB)",
+			cfg.mem_size >> 20,
+			(unsigned long long)si.totalram * si.mem_unit >> 20);
+		return ENL_EXIT_ERROR;
+	}
+	if (boot_check_kernel(cfg.kernel) < 0)
+		return ENL_EXIT_ERROR;
+	if (cfg.initrd && access(cfg.initrd, R_OK) < 0) {
+		enl_err("cannot open initrd %s: %s", cfg.initrd, strerror(errno));
+		return ENL_EXIT_ERROR;
+	}
+
+	/* Signals arrive through a signalfd, in the main loop only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		enl_err("signalfd: %s", strerror(errno));
+		return ENL_EXIT_ERROR;
+	}
+
+	if (vm_create(&vm, &cfg) < 0 || boot_load(&vm, &cfg) < 0) {
+		vm_destroy(&vm);
+		return ENL_EXIT_ERROR;
+	}
+	status = run_vm(&vm, sig_fd);
+	vm_destroy(&vm);
+	close(sig_fd);
+	return status;
+}

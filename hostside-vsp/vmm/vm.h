@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * enl-host: one VM, its vCPUs, its memory and its devices.
+ */
+#ifndef ENL_VMM_VM_H
+#define ENL_VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "uart.h"
+#include "rtc.h"
+
+/* enl-host exit statuses (documented in hostside-vsp/vmm/README.md). */
+enum enl_exit {
+	ENL_EXIT_POWEROFF = 0,	/* the guest powered off */
+	ENL_EXIT_ERROR = 1,	/* setup failed or the VM failed */
+	ENL_EXIT_USAGE = 2,	/* command-line mistake */
+	ENL_EXIT_REBOOT = 3,	/* the guest rebooted (or triple-faulted) */
+};
+
+struct vm;
+
+/* SynIC state of one vCPU, as the guest last wrote it. */
+struct synic {
+	uint64_t control;
+	uint64_t evt_page;	/* SIEFP MSR value */
+	uint64_t msg_page;	/* SIMP MSR value */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int index;	/* also its VP index and APIC id */
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	struct synic synic;
+};
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem_size;
+	unsigned int ncpus;
+};
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	int mem_fd;		/* guest RAM, shared later with VSP daemons */
+	uint8_t *ram;
+	uint64_t ram_size;
+	uint64_t lowmem_size;	/* RAM below the 32-bit MMIO hole */
+	size_t run_size;
+	unsigned int ncpus;
+	struct vcpu *vcpus;
+
+	pthread_mutex_t dev_lock;	/* serialises device models */
+	struct uart com1;
+	struct rtc rtc;
+	int irq_level[24];
+
+	atomic_bool stopping;
+	atomic_int exit_status;
+	int stop_fd;		/* eventfd: a vCPU asks the main loop to stop */
+};
+
+/* KVM set-up (vm.c) */
+int kvm_check(int kvm_fd, char *why, size_t len);
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+void vm_destroy(struct vm *vm);
+void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+void vm_stop(struct vm *vm, int status);
+void vm_set_irq(struct vm *vm, unsigned int gsi, int level);
+
+/* Boot protocol (boot.c) */
+int boot_check_kernel(const char *path);
+int boot_load(struct vm *vm, const struct vm_config *cfg);
+
+/* CPUID (cpuid.c) */
+int cpuid_setup(struct vm *vm, struct vcpu *vcpu);
+
+/* vCPU threads (vcpu.c) */
+int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned int index);
+int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t boot_params);
+int vcpus_start(struct vm *vm);
+void vcpus_join(struct vm *vm);
+
+/* Port I/O devices (pio.c) */
+void pio_access(struct vm *vm, uint16_t port, bool out, uint8_t *data,
+		unsigned int size);
+
+/* Hyper-V SynIC exits and hypercalls (hyperv.c) */
+void hv_synic_exit(struct vcpu *vcpu, const struct kvm_hyperv_exit *e);
+uint64_t hv_hypercall(struct vcpu *vcpu, uint64_t input, uint64_t in_gpa,
+		      uint64_t out_gpa);
+
+/* Logging */
+void enl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void enl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
