@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# scripts/deps.sh: make sure this Debian 12 machine has everything the build
+# and the nested test bed need, then fetch and unpack the guest kernels.
+#
+#   - Debian packages: installed with apt-get only when one is missing.
+#   - Guest kernels: resolved from the package metadata (the kernel that
+#     linux-image-amd64 depends on, and the newest 6.12 "-unsigned" image),
+#     downloaded with apt-get download into $ENL_CACHE/debs, unpacked into
+#     $ENL_CACHE/kernels/<krel>/ and indexed with depmod -b.
+#   - Headers for the same releases are installed on the host so that
+#     out-of-tree modules build against /lib/modules/<krel>/build.
+#   - Writes $ENL_CACHE/kernels/list (one release per line, 6.1 first) and
+#     build/kernels.mk for the Makefiles.
+#
+# Every make test/demo calls this, so the common case (all present, answer
+# cached) must take well under a second: the only work then is one
+# dpkg-query and a few stat calls.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ENL_CACHE=${ENL_CACHE:-$HOME/.cache/enlighten}
+KDIR=$ENL_CACHE/kernels
+DEBS=$ENL_CACHE/debs
+RESOLVED=$KDIR/resolved          # "<series> <image package> <krel>" lines
+LIST=$KDIR/list                  # one krel per line, 6.1 first
+KERNELS_MK=$TOP/build/kernels.mk
+
+# Host packages.  gcc/make/libelf-dev/bc/flex/bison: kernel module builds;
+# the rest: the test bed (qemu, busybox initramfs, module handling).
+HOST_PKGS=(
+	gcc make libc6-dev libelf-dev bc flex bison
+	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+	acpica-tools libcmocka-dev
+)
+
+log()  { echo "deps: $*" >&2; }
+die()  { echo "deps: $*" >&2; exit 1; }
+
+is_root() { [[ $(id -u) -eq 0 ]]; }
+
+# Print the packages of "$@" that are not installed.
+missing_pkgs() {
+	local p st
+	# One dpkg-query for all names; unknown names come out on stderr.
+	declare -A have=()
+	while read -r p st; do
+		[[ $st == ii ]] && have[$p]=1
+	done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" 2>/dev/null || true)
+	for p in "$@"; do
+		[[ -n ${have[$p]:-} ]] || echo "$p"
+	done
+}
+
+APT_UPDATED=0
+apt_update() {
+	[[ $APT_UPDATED -eq 1 ]] && return 0
+	log "apt-get update"
+	apt-get update -qq >&2 || die "apt-get update failed"
+	APT_UPDATED=1
+}
+
+# Install packages if missing; without root/apt say exactly what to install.
+ensure_pkgs() {
+	local miss
+	mapfile -t miss < <(missing_pkgs "$@")
+	[[ ${#miss[@]} -eq 0 ]] && return 0
+	if ! is_root || ! command -v apt-get >/dev/null; then
+		die "missing packages, run as root: apt-get install -y ${miss[*]}"
+	fi
+	apt_update
+	log "installing ${miss[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${miss[@]}" >&2 || die "apt-get install ${miss[*]} failed"
+}
+
+# ---- kernel resolution --------------------------------------------------
+
+# The resolution is cached; it is redone when apt's lists changed (apt-get
+# update touches /var/lib/apt/lists) or once a day.
+resolution_fresh() {
+	[[ -s $RESOLVED ]] || return 1
+	[[ $RESOLVED -nt /var/lib/apt/lists ]] || return 1
+	[[ -z $(find "$RESOLVED" -mmin +1440 2>/dev/null) ]]
+}
+
+# The default kernel: what the linux-image-amd64 metapackage depends on.
+resolve_61() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
+
+# The newest 6.12 image for 64-bit PCs (not cloud, not rt).
+resolve_612() {
+	apt-cache search --names-only '^linux-image-6\.12\..*-amd64-unsigned$' 2>/dev/null |
+		awk '{ print $1 }' | grep -Ev -- '-(cloud|rt)-' | sort -V | tail -n 1
+}
+
+# linux-image-6.1.0-56-amd64 -> 6.1.0-56-amd64;
+# linux-image-6.12.117+deb12-amd64-unsigned -> 6.12.117+deb12-amd64
+pkg_to_krel() {
+	local r=${1#linux-image-}
+	echo "${r%-unsigned}"
+}
+
+resolve_kernels() {
+	local p61 p612
+	p61=$(resolve_61)
+	p612=$(resolve_612)
+	if [[ -z $p61 || -z $p612 ]]; then
+		# Fresh machine with empty apt lists: update once and retry.
+		is_root || die "cannot resolve guest kernels from apt metadata; run as root: apt-get update"
+		apt_update
+		p61=$(resolve_61)
+		p612=$(resolve_612)
+	fi
+	[[ -n $p61 ]]  || die "cannot resolve the kernel of linux-image-amd64 (apt-cache depends)"
+	[[ -n $p612 ]] || die "cannot find a linux-image-6.12.*-amd64-unsigned package (apt-cache search)"
+	mkdir -p "$KDIR"
+	{
+		echo "6.1 $p61 $(pkg_to_krel "$p61")"
+		echo "6.12 $p612 $(pkg_to_krel "$p612")"
+	} > "$RESOLVED.tmp"
+	mv "$RESOLVED.tmp" "$RESOLVED"
+}
+
+# Download + unpack one image package; idempotent through a stamp file.
+fetch_kernel() {
+	local pkg=$1 krel=$2 dir=$KDIR/$2 deb tmp
+	[[ -f $dir/.complete && -f $dir/boot/vmlinuz-$krel ]] && return 0
+	mkdir -p "$DEBS"
+	deb=$(ls "$DEBS/${pkg}"_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
+	if [[ -z $deb ]]; then
+		log "downloading $pkg"
+		# apt-get download writes into the cwd; the _apt sandbox user may not
+		# be able to write to $HOME, which only costs a warning.
+		if ! (cd "$DEBS" && apt-get download -qq "$pkg" 2>/dev/null); then
+			apt_update
+			(cd "$DEBS" && apt-get download -qq "$pkg") || die "apt-get download $pkg failed"
+		fi
+		deb=$(ls "$DEBS/${pkg}"_*.deb | sort -V | tail -n 1)
+	fi
+	log "unpacking $(basename "$deb")"
+	tmp=$(mktemp -d "$KDIR/.unpack.XXXXXX")
+	dpkg-deb -x "$deb" "$tmp"
+	[[ -f $tmp/boot/vmlinuz-$krel && -d $tmp/lib/modules/$krel ]] ||
+		die "$deb does not contain boot/vmlinuz-$krel and lib/modules/$krel"
+	# modules.dep for modprobe -d/--show-depends (6.12: reads .ko.xz, ~10 s).
+	depmod -b "$tmp" "$krel"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	echo "$pkg $(basename "$deb")" > "$dir/.complete"
+}
+
+write_lists() {
+	local series pkg krel
+	mkdir -p "$TOP/build"
+	awk '{ print $3 }' "$RESOLVED" > "$LIST.tmp" && mv "$LIST.tmp" "$LIST"
+	{
+		echo "# generated by scripts/deps.sh from $RESOLVED"
+		echo "ENL_KERNEL_DIR := $KDIR"
+		while read -r series pkg krel; do
+			echo "ENL_KREL_${series//./_} := $krel"
+		done < "$RESOLVED"
+		echo "ENL_KRELS := $(tr '\n' ' ' < "$LIST" | sed 's/ $//')"
+	} > "$KERNELS_MK.tmp"
+	# Keep the mtime stable when nothing changed (make dependencies).
+	if cmp -s "$KERNELS_MK.tmp" "$KERNELS_MK"; then
+		rm -f "$KERNELS_MK.tmp"
+	else
+		mv "$KERNELS_MK.tmp" "$KERNELS_MK"
+	fi
+}
+
+main() {
+	command -v dpkg-query >/dev/null || die "this script needs Debian (dpkg-query not found)"
+	ensure_pkgs "${HOST_PKGS[@]}"
+
+	resolution_fresh || resolve_kernels
+
+	local series pkg krel headers=()
+	while read -r series pkg krel; do
+		fetch_kernel "$pkg" "$krel"
+		headers+=("linux-headers-$krel")
+	done < "$RESOLVED"
+	ensure_pkgs "${headers[@]}"
+
+	write_lists
+}
+
+main "$@"
