@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The VSP socket protocol between enl-host and the VSP daemons (and enlctl).
+ * A SOCK_SEQPACKET UNIX socket: one message per packet, file descriptors in
+ * SCM_RIGHTS beside it.  Host user space only; see docs/vsp-socket.md.
+ *
+ * A daemon connects, says HELLO, gets WELCOME with the guest-RAM memfd, then
+ * OFFERs its channels.  For each channel the guest opens it receives the
+ * channel's GPADLs (VSP_GPADL, possibly split in parts) and then
+ * CHANNEL_OPEN with the kick and call eventfds.  Rings and buffers are then
+ * read and written in guest RAM directly; enl-host never sees the data.
+ */
+#ifndef ENL_VSP_PROTO_H
+#define ENL_VSP_PROTO_H
+
+#include <enl/types.h>
+#include <enl/guid.h>
+
+#define VSP_PROTO_VERSION	1
+#define VSP_MSG_MAX		65536	/* largest message, header included */
+#define VSP_MAX_FDS		2
+#define VSP_NAME_LEN		32
+#define VSP_KEY_LEN		32
+#define VSP_VALUE_LEN		96
+
+enum vsp_msg_type {
+	/* daemon or enlctl -> enl-host */
+	VSP_HELLO = 1,
+	VSP_OFFER = 2,
+	VSP_CLOSE_DONE = 3,	/* the daemon stopped using a closed channel */
+	VSP_GPADL_RELEASED = 4,	/* the daemon stopped using a GPADL */
+	VSP_STATUS_SET = 5,	/* publish a key=value shown by enlctl status */
+	VSP_CTL_STATUS = 32,	/* enlctl: report; VSP_CTL_FLAG_JSON for JSON */
+	VSP_CTL_RESCIND = 33,	/* enlctl: rescind the offer of relid */
+	VSP_CTL_REOFFER = 34,	/* enlctl: offer a rescinded channel again */
+
+	/* enl-host -> daemon or enlctl */
+	VSP_WELCOME = 64,	/* daemons: fd[0] = guest-RAM memfd */
+	VSP_OFFER_RESULT = 65,
+	VSP_GPADL = 66,
+	VSP_CHANNEL_OPEN = 67,	/* fd[0] = kick eventfd, fd[1] = call irqfd */
+	VSP_CHANNEL_CLOSE = 68,	/* answer with VSP_CLOSE_DONE */
+	VSP_GPADL_TEARDOWN = 69,	/* answer with VSP_GPADL_RELEASED */
+	VSP_CHANNEL_TARGET = 70,	/* new target VP; fd[0] = new call irqfd */
+	VSP_CHANNEL_RESCINDED = 71,
+	VSP_CTL_REPLY = 96,
+};
+
+struct vsp_hdr {
+	u32 type;
+	u32 len;		/* whole message, header included */
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_hdr, 8);
+
+enum vsp_role {
+	VSP_ROLE_DAEMON = 1,
+	VSP_ROLE_CONTROL = 2,
+};
+
+struct vsp_hello {
+	struct vsp_hdr hdr;
+	u32 version;		/* VSP_PROTO_VERSION */
+	u32 role;		/* enum vsp_role */
+	char name[VSP_NAME_LEN];	/* NUL-terminated, for logs and status */
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_hello, 48);
+
+/* Guest RAM: memfd offset 0 is GPA 0 up to lowmem_size; the rest of the
+ * memfd is GPA highmem_gpa onwards. */
+struct vsp_welcome {
+	struct vsp_hdr hdr;
+	u32 version;
+	u32 ncpus;
+	u64 ram_size;
+	u64 lowmem_size;
+	u64 highmem_gpa;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_welcome, 40);
+
+struct vsp_offer {
+	struct vsp_hdr hdr;
+	u32 cookie;		/* the daemon's name for this offer */
+	u16 chn_flags;		/* VMBUS_CHAN_FLAG_* */
+	u16 mmio_megabytes;
+	enl_guid_t if_type;
+	enl_guid_t if_instance;
+	u16 sub_channel_index;	/* 0: primary; subchannels after it */
+	u16 reserved;
+	u8 user_defined[120];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_offer, 172);
+
+/* status: 0, or a positive errno (EEXIST: another daemon serves it) */
+struct vsp_offer_result {
+	struct vsp_hdr hdr;
+	u32 cookie;
+	u32 status;
+	u32 relid;
+	u32 connection_id;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_offer_result, 24);
+
+/*
+ * One GPADL of one of the daemon's channels: total_pages page frame numbers,
+ * sent in parts of count pages starting at first.  byte_offset/byte_count
+ * describe the first (usually only) range.
+ */
+struct vsp_gpadl {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 gpadl;
+	u32 total_pages;
+	u32 first;
+	u32 count;
+	u32 byte_offset;
+	u32 byte_count;
+	u32 reserved;
+	u64 pfn[];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_gpadl, 40);
+#define VSP_GPADL_PART_PFNS ((VSP_MSG_MAX - sizeof(struct vsp_gpadl)) / 8)
+
+/*
+ * The guest opened a channel.  Ring GPADL ring_gpadl (already sent) holds
+ * the guest-to-host ring in its first downstream_offset pages and the
+ * host-to-guest ring after them.  To interrupt the guest: set bit relid in
+ * the SINT 2 event-flag bitmap at sief_gpa + 2 * 256 (atomically), then
+ * write 1 to the call fd.  The guest's signals arrive on the kick fd.
+ */
+struct vsp_channel_open {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 sub_channel_index;
+	u32 ring_gpadl;
+	u32 ring_pages;
+	u32 downstream_offset;
+	u32 target_vp;
+	u64 sief_gpa;		/* 0 while the guest has no SIEF page */
+	u32 connection_id;
+	u32 vmbus_version;
+	u8 user_data[120];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_channel_open, 168);
+
+/* CHANNEL_CLOSE, CLOSE_DONE, CHANNEL_RESCINDED, CTL_RESCIND, CTL_REOFFER */
+struct vsp_relid {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 reserved;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_relid, 16);
+
+/* GPADL_TEARDOWN, GPADL_RELEASED */
+struct vsp_gpadl_ref {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 gpadl;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_gpadl_ref, 16);
+
+struct vsp_channel_target {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 target_vp;
+	u64 sief_gpa;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_channel_target, 24);
+
+struct vsp_status_set {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 reserved;
+	char key[VSP_KEY_LEN];		/* NUL-terminated, [a-z0-9_] */
+	char value[VSP_VALUE_LEN];	/* NUL-terminated */
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_status_set, 144);
+
+#define VSP_CTL_FLAG_JSON 1
+
+struct vsp_ctl {
+	struct vsp_hdr hdr;
+	u32 flags;
+	u32 relid;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_ctl, 16);
+
+/* status 0 or a positive errno; text (NUL-terminated) fills the rest */
+struct vsp_ctl_reply {
+	struct vsp_hdr hdr;
+	u32 status;
+	u32 reserved;
+	char text[];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_ctl_reply, 16);
+
+#endif
