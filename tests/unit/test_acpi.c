@@ -239,7 +239,8 @@ static void check_madt(unsigned int ncpus)
 			break;
 		case 1:		/* I/O APIC */
 			assert_int_equal(e[1], 12);
-			assert_int_equal(e[2], ncpus);
+			assert_int_equal(e[2], ncpus);	/* I/O APIC id */
+			assert_int_equal(e[3], 0);		/* reserved */
 			assert_int_equal(le32(e + 4), ENL_IOAPIC_GPA);
 			assert_int_equal(le32(e + 8), 0);	/* GSI base */
 			ioapics++;
