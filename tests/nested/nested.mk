@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The nested-QEMU test bed (tests/nested/, docs/testbed.md).
+#
+#   make nested [SCENARIOS='boot-6.1-* err-*']   integration scenarios
+#   make demo   [KERNEL=6.1|6.12] [CPUS=N]        boot one guest, explain it
+#   make shell  [KERNEL=6.1|6.12] [CPUS=N]        shell in an L2 guest
+#
+# Each target runs deps (cheap when all is there) and builds enl-host
+# first; they run one after the other so that a parallel make cannot build
+# before deps has installed the compiler.
+
+NESTED_DIR := $(TOP)/tests/nested
+KVMCAPS    := $(BUILD)/nested/kvmcaps
+KERNEL     ?= 6.1
+CPUS       ?= 2
+
+.PHONY: nested-tools
+
+$(KVMCAPS): $(NESTED_DIR)/kvmcaps.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LDFLAGS)
+
+nested-tools: host $(KVMCAPS)
+
+nested: deps
+	@$(MAKE) --no-print-directory nested-tools
+	@$(NESTED_DIR)/run $(SCENARIOS)
+
+demo: deps
+	@$(MAKE) --no-print-directory nested-tools
+	@$(NESTED_DIR)/run --demo --kernel $(KERNEL) --cpus $(CPUS)
+
+shell: deps
+	@$(MAKE) --no-print-directory nested-tools
+	@$(NESTED_DIR)/run --shell --kernel $(KERNEL) --cpus $(CPUS)
