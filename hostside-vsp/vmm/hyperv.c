@@ -7,6 +7,7 @@
  * control/page changes.
  */
 #include "vm.h"
+#include "vsp_server.h"
 
 #include <enl/hv_tlfs.h>
 
@@ -31,9 +32,13 @@ static void synic_zero_page(struct vcpu *vcpu, uint64_t msr, const char *what)
 
 void hv_synic_exit(struct vcpu *vcpu, const struct kvm_hyperv_exit *e)
 {
+	struct vm *vm = vcpu->vm;
 	struct synic *s = &vcpu->synic;
-	uint64_t old_msg = s->msg_page, old_evt = s->evt_page;
+	uint64_t old_msg, old_evt;
 
+	pthread_mutex_lock(&vm->bus_lock);
+	old_msg = s->msg_page;
+	old_evt = s->evt_page;
 	s->control = e->u.synic.control;
 	s->evt_page = e->u.synic.evt_page;
 	s->msg_page = e->u.synic.msg_page;
@@ -44,13 +49,19 @@ void hv_synic_exit(struct vcpu *vcpu, const struct kvm_hyperv_exit *e)
 		(unsigned long long)s->evt_page);
 	if (e->u.synic.msr == HV_X64_MSR_SIMP && s->msg_page != old_msg)
 		synic_zero_page(vcpu, s->msg_page, "message (SIMP)");
-	if (e->u.synic.msr == HV_X64_MSR_SIEFP && s->evt_page != old_evt)
+	if (e->u.synic.msr == HV_X64_MSR_SIEFP && s->evt_page != old_evt) {
 		synic_zero_page(vcpu, s->evt_page, "event flags (SIEFP)");
+		/* Daemons set event flags there: tell them where it went. */
+		if (vm->vsp)
+			vsp_server_sief_changed(vm->vsp, vcpu->index);
+	}
+	pthread_mutex_unlock(&vm->bus_lock);
 }
 
 static uint64_t post_message(struct vcpu *vcpu, uint64_t in_gpa)
 {
 	struct hv_post_message_input msg;
+	uint64_t status;
 	void *p;
 
 	/* The input block is 8-byte aligned and may not cross a page. */
@@ -64,10 +75,12 @@ static uint64_t post_message(struct vcpu *vcpu, uint64_t in_gpa)
 	    msg.message_type == HV_MESSAGE_TYPE_NONE ||
 	    msg.message_type >= 0x80000000u)
 		return HV_STATUS_INVALID_PARAMETER;
-	enl_log("vCPU %u: HvPostMessage to connection %u, %u bytes",
-		vcpu->index, msg.connection_id, msg.payload_size);
-	/* No VMBus server listens on any connection yet. */
-	return HV_STATUS_INVALID_CONNECTION_ID;
+	pthread_mutex_lock(&vcpu->vm->bus_lock);
+	status = vmbus_server_post(&vcpu->vm->bus, msg.connection_id,
+				   msg.message_type, msg.payload,
+				   msg.payload_size);
+	pthread_mutex_unlock(&vcpu->vm->bus_lock);
+	return status;
 }
 
 uint64_t hv_hypercall(struct vcpu *vcpu, uint64_t input, uint64_t in_gpa,

@@ -6,6 +6,7 @@
  */
 #include "vm.h"
 #include "layout.h"
+#include "vsp_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/sysinfo.h>
 #include <termios.h>
 #include <unistd.h>
@@ -26,6 +31,8 @@
 #define DEFAULT_CMDLINE		"console=ttyS0 panic=-1"
 #define MAX_CPUS		255	/* xAPIC ids in the MADT */
 #define CTRL_A			0x01
+#define DEFAULT_SOCKET		"/run/enlighten/enl-host.sock"
+#define MAX_POLL		(3 + MAX_CPUS + 1 + 64)
 
 static const char usage[] =
 "Usage: enl-host --kernel BZIMAGE [options]\n"
@@ -36,6 +43,9 @@ static const char usage[] =
 "  -c, --cmdline STR    kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
 "  -m, --memory SIZE    guest RAM, e.g. 512M or 2G (default 512M, at least 32M)\n"
 "  -p, --cpus N         number of vCPUs (default 1, at most 255)\n"
+"  -s, --socket PATH    VSP socket for daemons and enlctl\n"
+"                       (default " DEFAULT_SOCKET ")\n"
+"      --no-ic          do not start enl-icvsp (integration services)\n"
 "      --check-kvm      check that /dev/kvm can run a Hyper-V guest, then exit\n"
 "  -h, --help           this text\n"
 "\n"
@@ -175,30 +185,46 @@ static void console_feed(struct vm *vm, struct console *con)
 
 static int run_vm(struct vm *vm, int sig_fd)
 {
+	struct pollfd p[MAX_POLL];
 	struct console con = { 0 };
 	bool eof = false;
+	unsigned int i;
 	int status;
 
 	console_raw(&con);
 	if (vcpus_start(vm) < 0)
 		goto stop;
 	for (;;) {
-		struct pollfd p[3] = {
-			{ .fd = vm->stop_fd, .events = POLLIN },
-			{ .fd = sig_fd, .events = POLLIN },
-			/* Stop reading while the UART has no room. */
-			{ .fd = (eof || con.len) ? -1 : STDIN_FILENO,
-			  .events = POLLIN },
-		};
-		int r = poll(p, 3, con.len ? 5 : -1);
+		int n = 0, r, vsp_first;
 
+		p[n++] = (struct pollfd){ .fd = vm->stop_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
+		/* Stop reading while the UART has no room. */
+		p[n++] = (struct pollfd){
+			.fd = (eof || con.len) ? -1 : STDIN_FILENO,
+			.events = POLLIN,
+		};
+		for (i = 0; i < vm->ncpus; i++)
+			p[n++] = (struct pollfd){
+				.fd = vm->vcpus[i].msg_resamplefd,
+				.events = POLLIN,
+			};
+		vsp_first = n;
+		if (vm->vsp)
+			n += vsp_server_pollfds(vm->vsp, p + n, MAX_POLL - n);
+
+		r = poll(p, (nfds_t)n, con.len ? 5 : -1);
 		if (r < 0 && errno != EINTR) {
 			enl_err("poll: %s", strerror(errno));
 			vm_stop(vm, ENL_EXIT_ERROR);
 		}
 		if (atomic_load(&vm->stopping))
 			break;
-		if (r > 0 && (p[1].revents & POLLIN)) {
+		if (r <= 0) {
+			console_feed(vm, &con);
+			continue;
+		}
+		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
@@ -206,7 +232,7 @@ static int run_vm(struct vm *vm, int sig_fd)
 			vm_stop(vm, ENL_EXIT_ERROR);
 			break;
 		}
-		if (r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    !console_read(vm, &con, &eof)) {
 			console_restore(&con);
 			enl_err("stopped from the console (Ctrl-A x)");
@@ -214,12 +240,69 @@ static int run_vm(struct vm *vm, int sig_fd)
 			break;
 		}
 		console_feed(vm, &con);
+		for (i = 0; i < vm->ncpus; i++)
+			if (p[3 + i].revents & POLLIN)
+				synic_resample(&vm->vcpus[i]);
+		if (vm->vsp)
+			vsp_server_handle(vm->vsp, p + vsp_first, n - vsp_first);
 	}
 stop:
 	vcpus_join(vm);
 	console_restore(&con);
 	status = atomic_load(&vm->exit_status);
 	return status;
+}
+
+/* enl-icvsp lives next to enl-host. */
+static pid_t spawn_icvsp(const char *socket)
+{
+	char self[PATH_MAX], path[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	pid_t pid;
+
+	if (n < 0) {
+		enl_err("cannot find my own binary: %s", strerror(errno));
+		return -1;
+	}
+	self[n] = 0;
+	snprintf(path, sizeof(path), "%s/enl-icvsp", dirname(self));
+	if (access(path, X_OK) < 0) {
+		enl_err("cannot run %s: %s (install it next to enl-host, or pass --no-ic)",
+			path, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		enl_err("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t all;
+
+		sigemptyset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, NULL);
+		/* stdout is the guest's console: daemons log to stderr. */
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execl(path, path, "--vm", socket, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int make_socket_dir(const char *socket)
+{
+	char dir[PATH_MAX];
+
+	if (strlen(socket) >= sizeof(dir))
+		return 0;
+	strcpy(dir, socket);
+	dirname(dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		enl_err("--socket %s: cannot create %s: %s", socket, dir,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -230,6 +313,8 @@ int main(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-ic", no_argument, NULL, 'N' },
 		{ "check-kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -238,7 +323,9 @@ int main(int argc, char **argv)
 		.cmdline = DEFAULT_CMDLINE,
 		.mem_size = DEFAULT_MEM,
 		.ncpus = 1,
+		.socket = DEFAULT_SOCKET,
 	};
+	pid_t ic_pid = -1;
 	struct vm vm = { .kvm_fd = -1 };
 	struct sysinfo si;
 	sigset_t sigs;
@@ -247,7 +334,7 @@ int main(int argc, char **argv)
 	int c, sig_fd, status;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			cfg.kernel = optarg;
@@ -270,6 +357,12 @@ int main(int argc, char **argv)
 				return usage_error("--cpus '%s' must be a number from 1 to 255",
 						   optarg);
 			cfg.ncpus = (unsigned int)n;
+			break;
+		case 's':
+			cfg.socket = optarg;
+			break;
+		case 'N':
+			cfg.no_ic = true;
 			break;
 		case 'K':
 			return check_kvm();
@@ -324,11 +417,24 @@ int main(int argc, char **argv)
 		return ENL_EXIT_ERROR;
 	}
 
+	if (make_socket_dir(cfg.socket) < 0)
+		return ENL_EXIT_ERROR;
 	if (vm_create(&vm, &cfg) < 0 || boot_load(&vm, &cfg) < 0) {
 		vm_destroy(&vm);
 		return ENL_EXIT_ERROR;
 	}
+	if (!cfg.no_ic) {
+		ic_pid = spawn_icvsp(cfg.socket);
+		if (ic_pid < 0) {
+			vm_destroy(&vm);
+			return ENL_EXIT_ERROR;
+		}
+	}
 	status = run_vm(&vm, sig_fd);
+	if (ic_pid > 0) {
+		kill(ic_pid, SIGTERM);
+		waitpid(ic_pid, NULL, 0);
+	}
 	vm_destroy(&vm);
 	close(sig_fd);
 	return status;

@@ -12,7 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#define SIG_KICK SIGUSR1
+#define SIG_KICK SIGUSR1	/* also in synic.c: vcpu_kick() */
 
 static int enable_cap(int fd, uint32_t cap)
 {
@@ -25,6 +25,8 @@ int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned int index)
 {
 	vcpu->vm = vm;
 	vcpu->index = index;
+	vcpu->msg_irqfd = vcpu->msg_resamplefd = -1;
+	pthread_mutex_init(&vcpu->mq_lock, NULL);
 	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (vcpu->fd < 0) {
 		enl_err("KVM_CREATE_VCPU %u: %s", index, strerror(errno));
@@ -199,11 +201,12 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!atomic_load(&vm->stopping)) {
+		/* Clear the kick before looking for work, never after. */
+		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		synic_flush(vcpu);
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				vcpu->run->immediate_exit = 0;
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			}
 			enl_err("vCPU %u: KVM_RUN: %s", vcpu->index,
 				strerror(errno));
 			vm_stop(vm, ENL_EXIT_ERROR);
@@ -236,9 +239,10 @@ int vcpus_start(struct vm *vm)
 	for (i = 0; i < vm->ncpus; i++) {
 		err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
 				     &vm->vcpus[i]);
+		if (!err)
+			atomic_store(&vm->vcpus[i].started, true);
 		if (err) {
 			enl_err("cannot start vCPU thread: %s", strerror(err));
-			vm->ncpus = i;
 			vm_stop(vm, ENL_EXIT_ERROR);
 			return -1;
 		}
@@ -251,10 +255,9 @@ void vcpus_join(struct vm *vm)
 {
 	unsigned int i;
 
-	for (i = 0; i < vm->ncpus; i++) {
-		vm->vcpus[i].run->immediate_exit = 1;
-		pthread_kill(vm->vcpus[i].thread, SIG_KICK);
-	}
 	for (i = 0; i < vm->ncpus; i++)
-		pthread_join(vm->vcpus[i].thread, NULL);
+		vcpu_kick(&vm->vcpus[i]);
+	for (i = 0; i < vm->ncpus; i++)
+		if (atomic_load(&vm->vcpus[i].started))
+			pthread_join(vm->vcpus[i].thread, NULL);
 }

@@ -5,6 +5,7 @@
  */
 #include "vm.h"
 #include "layout.h"
+#include "vsp_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -213,6 +214,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->ncpus = cfg->ncpus;
 	vm->ram_size = cfg->mem_size;
 	pthread_mutex_init(&vm->dev_lock, NULL);
+	pthread_mutex_init(&vm->bus_lock, NULL);
+	vmbus_server_init(&vm->bus, &vsp_bus_ops, vm);
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
@@ -272,10 +275,19 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return -1;
 	}
 	for (i = 0; i < cfg->ncpus; i++)
-		vm->vcpus[i].fd = -1;
+		vm->vcpus[i].fd = vm->vcpus[i].msg_irqfd =
+			vm->vcpus[i].msg_resamplefd = -1;
 	for (i = 0; i < cfg->ncpus; i++)
 		if (vcpu_init(vm, &vm->vcpus[i], i) < 0)
 			return -1;
+	/* SINT routes need SynIC active on every vCPU first. */
+	if (synic_setup(vm) < 0)
+		return -1;
+	if (cfg->socket) {
+		vm->vsp = vsp_server_create(vm, cfg->socket);
+		if (!vm->vsp)
+			return -1;
+	}
 	return 0;
 }
 
@@ -283,7 +295,14 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned int i;
 
+	vsp_server_destroy(vm->vsp);
+	vm->vsp = NULL;
+	vmbus_server_fini(&vm->bus);
 	for (i = 0; vm->vcpus && i < vm->ncpus; i++) {
+		if (vm->vcpus[i].msg_irqfd >= 0)
+			close(vm->vcpus[i].msg_irqfd);
+		if (vm->vcpus[i].msg_resamplefd >= 0)
+			close(vm->vcpus[i].msg_resamplefd);
 		if (vm->vcpus[i].run)
 			munmap(vm->vcpus[i].run, vm->run_size);
 		if (vm->vcpus[i].fd >= 0)

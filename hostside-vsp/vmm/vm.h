@@ -14,6 +14,7 @@
 
 #include "uart.h"
 #include "rtc.h"
+#include "vmbus_server.h"
 
 /* enl-host exit statuses (documented in hostside-vsp/vmm/README.md). */
 enum enl_exit {
@@ -24,6 +25,7 @@ enum enl_exit {
 };
 
 struct vm;
+struct vsp_server;
 
 /* SynIC state of one vCPU, as the guest last wrote it. */
 struct synic {
@@ -32,13 +34,31 @@ struct synic {
 	uint64_t msg_page;	/* SIMP MSR value */
 };
 
+/* A channel message waiting for its SIMP slot. */
+struct synic_msg {
+	uint32_t sint;
+	uint32_t len;
+	uint8_t data[240];
+};
+
+#define SYNIC_QUEUE_LEN 256
+#define SYNIC_GSI_BASE 24	/* GSI of VP n's SINT 2 route: base + n */
+
 struct vcpu {
 	struct vm *vm;
 	unsigned int index;	/* also its VP index and APIC id */
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	struct synic synic;
+	atomic_bool started;
+	struct synic synic;	/* under vm->bus_lock */
+
+	/* Messages to this VP, delivered from its own thread. */
+	pthread_mutex_t mq_lock;
+	struct synic_msg mq[SYNIC_QUEUE_LEN];
+	unsigned int mq_head, mq_count;
+	int msg_irqfd;		/* raises SINT 2 on this VP */
+	int msg_resamplefd;	/* fires on the guest's EOM / EOI */
 };
 
 struct vm_config {
@@ -47,6 +67,8 @@ struct vm_config {
 	const char *cmdline;
 	uint64_t mem_size;
 	unsigned int ncpus;
+	const char *socket;	/* VSP socket path */
+	bool no_ic;		/* do not spawn enl-icvsp */
 };
 
 struct vm {
@@ -64,6 +86,11 @@ struct vm {
 	struct uart com1;
 	struct rtc rtc;
 	int irq_level[24];
+
+	/* VMBus control plane: the server and the daemons' sockets. */
+	pthread_mutex_t bus_lock;
+	struct vmbus_server bus;
+	struct vsp_server *vsp;
 
 	atomic_bool stopping;
 	atomic_int exit_status;
@@ -94,6 +121,14 @@ void vcpus_join(struct vm *vm);
 /* Port I/O devices (pio.c) */
 void pio_access(struct vm *vm, uint16_t port, bool out, uint8_t *data,
 		unsigned int size);
+
+/* SynIC message delivery (synic.c) */
+int synic_setup(struct vm *vm);
+int synic_post(struct vm *vm, uint32_t vp, uint32_t sint, const void *msg,
+	       uint32_t len);
+void synic_flush(struct vcpu *vcpu);
+void synic_resample(struct vcpu *vcpu);
+void vcpu_kick(struct vcpu *vcpu);
 
 /* Hyper-V SynIC exits and hypercalls (hyperv.c) */
 void hv_synic_exit(struct vcpu *vcpu, const struct kvm_hyperv_exit *e);

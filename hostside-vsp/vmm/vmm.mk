@@ -42,7 +42,8 @@ $(VMM_DSDT_O): $(VMM_DSDT_C)
 # ---- END ACPI/AML block ----------------------------------------------------
 
 # ---- enl-host ----------------------------------------------------------------
-VMM_SRCS := main.c vm.c vcpu.c cpuid.c boot.c pio.c hyperv.c uart.c rtc.c acpi.c
+VMM_SRCS := main.c vm.c vcpu.c cpuid.c boot.c pio.c hyperv.c uart.c rtc.c acpi.c \
+	    synic.c vmbus_server.c vsp_server.c
 VMM_OBJS := $(addprefix $(OBJ)/vmm/,$(VMM_SRCS:.c=.o)) $(VMM_DSDT_O)
 VMM_DEPS := $(VMM_OBJS:.o=.d)
 

@@ -1,0 +1,806 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VMBus control plane, host side.  Every guest message is checked for size
+ * and for the state it may arrive in; a bad one is dropped, or answered
+ * with a failure where the guest waits for an answer.  Nothing here trusts
+ * a length, relid, handle, page number or VP index from the guest.
+ */
+#include "vmbus_server.h"
+
+#include <enl/hv_tlfs.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STATUS_UNSUCCESSFUL	0xc0000001u
+#define MAX_RANGES		64
+
+static const uint32_t versions[] = {
+	VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_WIN10_V5_2,
+	VMBUS_VERSION_WIN10_V5_1, VMBUS_VERSION_WIN10_V5,
+	VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10,
+	VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN8,
+};
+
+__attribute__((format(printf, 2, 3)))
+static void slog(struct vmbus_server *s, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (!s->ops->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	s->ops->log(s->ctx, buf);
+}
+
+const char *vmbus_version_str(uint32_t version, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u", version >> 16, version & 0xffff);
+	return buf;
+}
+
+static void send_msg(struct vmbus_server *s, void *msg, uint32_t len,
+		     uint32_t type)
+{
+	struct vmbus_msg_hdr *h = msg;
+
+	h->msgtype = type;
+	h->padding = 0;
+	if (s->ops->post(s->ctx, s->target_vp, s->msg_sint, msg, len) < 0)
+		slog(s, "could not queue message %u for the guest", type);
+}
+
+void vmbus_server_init(struct vmbus_server *s,
+		       const struct vmbus_server_ops *ops, void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = ops;
+	s->ctx = ctx;
+	s->msg_sint = HV_VMBUS_SINT;
+	s->version_max = versions[0];
+}
+
+static void gpadl_free(struct vmbus_gpadl *g)
+{
+	free(g->pfns);
+	memset(g, 0, sizeof(*g));
+}
+
+void vmbus_server_fini(struct vmbus_server *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++)
+		if (s->gpadl[i].used)
+			gpadl_free(&s->gpadl[i]);
+}
+
+struct vmbus_channel *vmbus_server_channel(struct vmbus_server *s,
+					   uint32_t relid)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++)
+		if (s->chan[i].state != CHAN_FREE && s->chan[i].relid == relid)
+			return &s->chan[i];
+	return NULL;
+}
+
+struct vmbus_gpadl *vmbus_server_gpadl(struct vmbus_server *s, uint32_t handle)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++)
+		if (s->gpadl[i].used && s->gpadl[i].handle == handle)
+			return &s->gpadl[i];
+	return NULL;
+}
+
+struct vmbus_channel *vmbus_server_find_instance(struct vmbus_server *s,
+						 const enl_guid_t *instance,
+						 uint16_t sub_channel_index)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		struct vmbus_channel *ch = &s->chan[i];
+
+		if (ch->state != CHAN_FREE &&
+		    ch->sub_channel_index == sub_channel_index &&
+		    !memcmp(&ch->if_instance, instance, sizeof(*instance)))
+			return ch;
+	}
+	return NULL;
+}
+
+/* ---- messages to the guest ---------------------------------------------- */
+
+static void send_offer(struct vmbus_server *s, struct vmbus_channel *ch)
+{
+	struct vmbus_offer_channel o;
+
+	memset(&o, 0, sizeof(o));
+	o.if_type = ch->if_type;
+	o.if_instance = ch->if_instance;
+	o.chn_flags = ch->chn_flags;
+	o.mmio_megabytes = ch->mmio_megabytes;
+	memcpy(o.user_defined, ch->user_defined, sizeof(o.user_defined));
+	o.sub_channel_index = ch->sub_channel_index;
+	o.child_relid = ch->relid;
+	/* No monitor page: guests signal with HvSignalEvent on their own
+	 * connection id, which KVM turns into the channel's kick eventfd. */
+	o.monitor_allocated = 0;
+	o.is_dedicated_interrupt = 1;
+	o.connection_id = ch->connection_id;
+	ch->offer_sent = true;
+	send_msg(s, &o, sizeof(o), CHANNELMSG_OFFERCHANNEL);
+}
+
+static void send_relid(struct vmbus_server *s, uint32_t type, uint32_t relid)
+{
+	struct vmbus_relid_msg m = { .child_relid = relid };
+
+	send_msg(s, &m, sizeof(m), type);
+}
+
+static void send_gpadl_created(struct vmbus_server *s, uint32_t relid,
+			       uint32_t handle, uint32_t status)
+{
+	struct vmbus_gpadl_created m = {
+		.child_relid = relid, .gpadl = handle,
+		.creation_status = status,
+	};
+
+	send_msg(s, &m, sizeof(m), CHANNELMSG_GPADL_CREATED);
+}
+
+static void send_torndown(struct vmbus_server *s, uint32_t handle)
+{
+	struct vmbus_gpadl_torndown m = { .gpadl = handle };
+
+	send_msg(s, &m, sizeof(m), CHANNELMSG_GPADL_TORNDOWN);
+}
+
+static void send_open_result(struct vmbus_server *s, uint32_t relid,
+			     uint32_t openid, uint32_t status)
+{
+	struct vmbus_open_result m = {
+		.child_relid = relid, .openid = openid, .status = status,
+	};
+
+	send_msg(s, &m, sizeof(m), CHANNELMSG_OPENCHANNEL_RESULT);
+}
+
+/* ---- channel and GPADL life cycle --------------------------------------- */
+
+static void channel_close(struct vmbus_server *s, struct vmbus_channel *ch)
+{
+	if (!ch->open)
+		return;
+	ch->open = false;
+	if (s->ops->chan_close)
+		s->ops->chan_close(s->ctx, ch);
+}
+
+static bool any_tearing(struct vmbus_server *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++)
+		if (s->gpadl[i].used && s->gpadl[i].state == GPADL_TEARING)
+			return true;
+	return false;
+}
+
+static void finish_unload(struct vmbus_server *s)
+{
+	struct vmbus_msg_hdr m;
+
+	if (s->state != VMBUS_UNLOADING || any_tearing(s))
+		return;
+	send_msg(s, &m, sizeof(m), CHANNELMSG_UNLOAD_RESPONSE);
+	s->state = VMBUS_DISCONNECTED;
+	s->offers_requested = false;
+	s->unloads++;
+	if (s->ops->unloaded)
+		s->ops->unloaded(s->ctx);
+}
+
+/*
+ * Start tearing a GPADL down.  reply: the guest asked and waits for
+ * GPADL_TORNDOWN; otherwise (unload, reset) nobody waits for a message.
+ */
+static void gpadl_teardown(struct vmbus_server *s, struct vmbus_gpadl *g,
+			   bool reply)
+{
+	struct vmbus_channel *ch = vmbus_server_channel(s, g->relid);
+	bool wait = false;
+	uint32_t handle = g->handle;
+
+	if (g->state == GPADL_TEARING)
+		return;
+	if (g->state == GPADL_CREATED && ch && s->ops->gpadl_teardown)
+		wait = s->ops->gpadl_teardown(s->ctx, ch, g);
+	if (wait) {
+		g->state = GPADL_TEARING;
+		g->reply_torndown = reply;	/* the daemon answers later */
+		return;
+	}
+	gpadl_free(g);
+	if (reply)
+		send_torndown(s, handle);
+}
+
+void vmbus_server_gpadl_released(struct vmbus_server *s, uint32_t handle)
+{
+	struct vmbus_gpadl *g = vmbus_server_gpadl(s, handle);
+	bool reply;
+
+	if (!g || g->state != GPADL_TEARING)
+		return;
+	reply = g->reply_torndown && s->state == VMBUS_CONNECTED;
+	gpadl_free(g);
+	if (reply)
+		send_torndown(s, handle);
+	finish_unload(s);
+}
+
+/* Forget everything the guest set up: it left (UNLOAD) or started over. */
+static void reset_guest_state(struct vmbus_server *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		struct vmbus_channel *ch = &s->chan[i];
+
+		if (ch->state == CHAN_FREE)
+			continue;
+		channel_close(s, ch);
+		if (ch->state == CHAN_RESCINDING)
+			ch->state = CHAN_HIDDEN;
+		ch->offer_sent = false;
+	}
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++)
+		if (s->gpadl[i].used)
+			gpadl_teardown(s, &s->gpadl[i], false);
+	s->offers_requested = false;
+}
+
+/* ---- message handlers ---------------------------------------------------- */
+
+static bool version_known(uint32_t v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (versions[i] == v)
+			return true;
+	return false;
+}
+
+static void on_initiate_contact(struct vmbus_server *s, uint32_t conn_id,
+				const void *p, uint32_t len)
+{
+	struct vmbus_initiate_contact m;
+	struct vmbus_version_response r;
+	char vb[16];
+	bool ok;
+
+	if (len < sizeof(m)) {
+		slog(s, "INITIATE_CONTACT too short (%u bytes)", len);
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	if (!s->ops->vp_ok(s->ctx, m.target_vcpu)) {
+		slog(s, "INITIATE_CONTACT names VP %u, which does not exist",
+		     m.target_vcpu);
+		return;
+	}
+	if (s->state != VMBUS_DISCONNECTED) {
+		/* A new kernel (kexec, crash) that never sent UNLOAD. */
+		slog(s, "INITIATE_CONTACT while connected: resetting the bus");
+		reset_guest_state(s);
+		s->state = VMBUS_DISCONNECTED;
+	}
+
+	ok = version_known(m.version_requested) &&
+	     m.version_requested <= s->version_max;
+	/*
+	 * From 5.0 the guest names its message SINT and uses connection 4.
+	 * Only SINT 2 is routed here; a guest asking for another one is told
+	 * no and falls back to 4.1, where SINT 2 is implied.
+	 */
+	if (ok && m.version_requested >= VMBUS_VERSION_WIN10_V5)
+		ok = conn_id == VMBUS_MESSAGE_CONNECTION_ID_4 &&
+		     m.msg_sint == HV_VMBUS_SINT;
+	else if (ok)
+		ok = conn_id == VMBUS_MESSAGE_CONNECTION_ID;
+
+	s->target_vp = m.target_vcpu;
+	s->msg_sint = (ok && m.version_requested >= VMBUS_VERSION_WIN10_V5) ?
+		      m.msg_sint : HV_VMBUS_SINT;
+	memset(&r, 0, sizeof(r));
+	r.version_supported = ok;
+	if (ok) {
+		s->state = VMBUS_CONNECTED;
+		s->version = m.version_requested;
+		s->offers_requested = false;
+		s->msg_conn_id = m.version_requested >= VMBUS_VERSION_WIN10_V5 ?
+				 VMBUS_MESSAGE_CONNECTION_ID_4 :
+				 VMBUS_MESSAGE_CONNECTION_ID;
+		r.msg_conn_id = s->msg_conn_id;
+		slog(s, "guest connected, VMBus %s",
+		     vmbus_version_str(s->version, vb, sizeof(vb)));
+	}
+	send_msg(s, &r, sizeof(r), CHANNELMSG_VERSION_RESPONSE);
+	if (ok && s->ops->connected)
+		s->ops->connected(s->ctx, s->version);
+}
+
+static void on_request_offers(struct vmbus_server *s)
+{
+	struct vmbus_msg_hdr m;
+	unsigned int i, pass;
+
+	/* Primary channels before their subchannels. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+			struct vmbus_channel *ch = &s->chan[i];
+
+			if (ch->state == CHAN_OFFERED && !ch->offer_sent &&
+			    (ch->sub_channel_index != 0) == pass)
+				send_offer(s, ch);
+		}
+	s->offers_requested = true;
+	send_msg(s, &m, sizeof(m), CHANNELMSG_ALLOFFERS_DELIVERED);
+}
+
+static void on_open(struct vmbus_server *s, const void *p, uint32_t len)
+{
+	struct vmbus_open_channel m;
+	struct vmbus_channel *ch;
+	struct vmbus_gpadl *g;
+	const char *why = NULL;
+
+	if (len < sizeof(m)) {
+		slog(s, "OPENCHANNEL too short (%u bytes)", len);
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	ch = vmbus_server_channel(s, m.child_relid);
+	g = vmbus_server_gpadl(s, m.ring_gpadl);
+	if (!ch || !ch->offer_sent)
+		why = "unknown relid";
+	else if (ch->state != CHAN_OFFERED)
+		why = "channel rescinded";
+	else if (ch->open)
+		why = "channel already open";
+	else if (!g || g->state != GPADL_CREATED || g->relid != ch->relid)
+		why = "no such ring GPADL on this channel";
+	else if (g->rangecount != 1 || g->byte_offset != 0)
+		why = "ring GPADL is not one page-aligned range";
+	else if (m.downstream_page_offset < 2 ||
+		 m.downstream_page_offset > g->npages - 2 || g->npages < 4)
+		why = "ring page offset out of range";
+	else if (!s->ops->vp_ok(s->ctx, m.target_vp))
+		why = "target VP does not exist";
+	if (why) {
+		slog(s, "OPENCHANNEL relid %u refused: %s", m.child_relid, why);
+		send_open_result(s, m.child_relid, m.openid,
+				 STATUS_UNSUCCESSFUL);
+		return;
+	}
+	ch->open = true;
+	ch->openid = m.openid;
+	ch->ring_gpadl = m.ring_gpadl;
+	ch->ring_pages = g->npages;
+	ch->downstream_offset = m.downstream_page_offset;
+	ch->target_vp = m.target_vp;
+	memcpy(ch->user_data, m.user_data, sizeof(ch->user_data));
+	if (s->ops->chan_open)
+		s->ops->chan_open(s->ctx, ch);
+	send_open_result(s, ch->relid, m.openid, 0);
+}
+
+static void on_close(struct vmbus_server *s, const void *p, uint32_t len)
+{
+	struct vmbus_relid_msg m;
+	struct vmbus_channel *ch;
+
+	if (len < sizeof(m)) {
+		slog(s, "CLOSECHANNEL too short (%u bytes)", len);
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	ch = vmbus_server_channel(s, m.child_relid);
+	if (!ch || !ch->open) {
+		slog(s, "CLOSECHANNEL for relid %u, which is not open",
+		     m.child_relid);
+		return;
+	}
+	channel_close(s, ch);
+}
+
+/* Take more range data; returns false if the GPADL is malformed. */
+static bool gpadl_feed(struct vmbus_server *s, struct vmbus_gpadl *g,
+		       const uint8_t *p, uint32_t words)
+{
+	uint32_t i;
+
+	for (i = 0; i < words; i++) {
+		uint64_t w;
+
+		memcpy(&w, p + 8 * i, 8);
+		if (g->ranges_done == g->rangecount) {
+			slog(s, "GPADL %#x: more data than its ranges", g->handle);
+			return false;
+		}
+		if (g->want_range_hdr) {
+			uint32_t count = (uint32_t)w, offset = (uint32_t)(w >> 32);
+			uint64_t pages = ((uint64_t)offset + count + 4095) / 4096;
+			uint64_t *n;
+
+			if (offset >= 4096 || count == 0 ||
+			    g->npages + pages > VMBUS_GPADL_MAX_PAGES) {
+				slog(s, "GPADL %#x: bad range (offset %u, %u bytes)",
+				     g->handle, offset, count);
+				return false;
+			}
+			if (g->ranges_done == 0) {
+				g->byte_offset = offset;
+				g->byte_count = count;
+			}
+			n = realloc(g->pfns, (g->npages + pages) * sizeof(*n));
+			if (!n) {
+				slog(s, "GPADL %#x: out of memory", g->handle);
+				return false;
+			}
+			g->pfns = n;
+			g->cap = (uint32_t)(g->npages + pages);
+			g->range_pages_left = (uint32_t)pages;
+			g->want_range_hdr = false;
+			continue;
+		}
+		if (!s->ops->pfn_ok(s->ctx, w)) {
+			slog(s, "GPADL %#x: page %#llx is not guest RAM",
+			     g->handle, (unsigned long long)w);
+			return false;
+		}
+		g->pfns[g->npages++] = w;
+		if (--g->range_pages_left == 0) {
+			g->ranges_done++;
+			g->want_range_hdr = true;
+		}
+	}
+	return true;
+}
+
+static void gpadl_progress(struct vmbus_server *s, struct vmbus_gpadl *g,
+			   const uint8_t *data, uint32_t bytes)
+{
+	struct vmbus_channel *ch;
+	uint32_t relid = g->relid, handle = g->handle;
+
+	if (bytes % 8 || !gpadl_feed(s, g, data, bytes / 8)) {
+		if (bytes % 8)
+			slog(s, "GPADL %#x: data not in whole page numbers",
+			     handle);
+		gpadl_free(g);
+		send_gpadl_created(s, relid, handle, STATUS_UNSUCCESSFUL);
+		return;
+	}
+	if (g->ranges_done < g->rangecount)
+		return;
+	g->state = GPADL_CREATED;
+	ch = vmbus_server_channel(s, relid);
+	if (ch && s->ops->gpadl_created)
+		s->ops->gpadl_created(s->ctx, ch, g);
+	send_gpadl_created(s, relid, handle, 0);
+}
+
+static void on_gpadl_header(struct vmbus_server *s, const uint8_t *p,
+			    uint32_t len)
+{
+	struct vmbus_gpadl_header m;
+	struct vmbus_channel *ch;
+	struct vmbus_gpadl *g = NULL;
+	const char *why = NULL;
+	unsigned int i;
+
+	if (len < sizeof(m)) {
+		slog(s, "GPADL_HEADER too short (%u bytes)", len);
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	ch = vmbus_server_channel(s, m.child_relid);
+	if (!ch || !ch->offer_sent || ch->state != CHAN_OFFERED)
+		why = "unknown or rescinded relid";
+	else if (m.gpadl == 0)
+		why = "handle 0";
+	else if (vmbus_server_gpadl(s, m.gpadl))
+		why = "handle already in use";
+	else if (m.rangecount == 0 || m.rangecount > MAX_RANGES)
+		why = "bad range count";
+	else if (len == sizeof(m))
+		why = "no range data";
+	if (!why) {
+		for (i = 0; i < VMBUS_MAX_GPADLS && !g; i++)
+			if (!s->gpadl[i].used)
+				g = &s->gpadl[i];
+		if (!g)
+			why = "too many GPADLs";
+	}
+	if (why) {
+		slog(s, "GPADL_HEADER %#x on relid %u refused: %s", m.gpadl,
+		     m.child_relid, why);
+		send_gpadl_created(s, m.child_relid, m.gpadl,
+				   STATUS_UNSUCCESSFUL);
+		return;
+	}
+	memset(g, 0, sizeof(*g));
+	g->used = true;
+	g->state = GPADL_RECEIVING;
+	g->handle = m.gpadl;
+	g->relid = m.child_relid;
+	g->rangecount = m.rangecount;
+	g->want_range_hdr = true;
+	gpadl_progress(s, g, p + sizeof(m), len - (uint32_t)sizeof(m));
+}
+
+static void on_gpadl_body(struct vmbus_server *s, const uint8_t *p,
+			  uint32_t len)
+{
+	struct vmbus_gpadl_body m;
+	struct vmbus_gpadl *g;
+
+	if (len <= sizeof(m)) {
+		slog(s, "GPADL_BODY too short (%u bytes)", len);
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	g = vmbus_server_gpadl(s, m.gpadl);
+	if (!g || g->state != GPADL_RECEIVING) {
+		slog(s, "GPADL_BODY for GPADL %#x, which expects none", m.gpadl);
+		return;
+	}
+	gpadl_progress(s, g, p + sizeof(m), len - (uint32_t)sizeof(m));
+}
+
+static void on_gpadl_teardown(struct vmbus_server *s, const void *p,
+			      uint32_t len)
+{
+	struct vmbus_gpadl_teardown m;
+	struct vmbus_channel *ch;
+	struct vmbus_gpadl *g;
+
+	if (len < sizeof(m)) {
+		slog(s, "GPADL_TEARDOWN too short (%u bytes)", len);
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	g = vmbus_server_gpadl(s, m.gpadl);
+	if (!g || g->relid != m.child_relid) {
+		/* Answer anyway: the guest would otherwise wait forever. */
+		slog(s, "GPADL_TEARDOWN of unknown GPADL %#x", m.gpadl);
+		send_torndown(s, m.gpadl);
+		return;
+	}
+	if (g->state == GPADL_TEARING)
+		return;
+	ch = vmbus_server_channel(s, g->relid);
+	/* Tearing down an open channel's ring closes the channel first. */
+	if (ch && ch->open && ch->ring_gpadl == g->handle) {
+		slog(s, "GPADL_TEARDOWN of the ring of open relid %u: closing it",
+		     ch->relid);
+		channel_close(s, ch);
+	}
+	gpadl_teardown(s, g, true);
+}
+
+static void on_relid_released(struct vmbus_server *s, const void *p,
+			      uint32_t len)
+{
+	struct vmbus_relid_msg m;
+	struct vmbus_channel *ch;
+
+	if (len < sizeof(m)) {
+		slog(s, "RELID_RELEASED too short (%u bytes)", len);
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	ch = vmbus_server_channel(s, m.child_relid);
+	if (!ch || ch->state != CHAN_RESCINDING) {
+		slog(s, "RELID_RELEASED for relid %u, which was not rescinded",
+		     m.child_relid);
+		return;
+	}
+	channel_close(s, ch);
+	ch->state = CHAN_HIDDEN;
+	ch->offer_sent = false;
+}
+
+static void on_unload(struct vmbus_server *s)
+{
+	reset_guest_state(s);
+	s->state = VMBUS_UNLOADING;
+	slog(s, "guest unloading VMBus");
+	finish_unload(s);
+}
+
+static void on_modify(struct vmbus_server *s, const void *p, uint32_t len)
+{
+	struct vmbus_modify_channel m;
+	struct vmbus_modify_channel_response r;
+	struct vmbus_channel *ch;
+	bool ok;
+
+	if (len < sizeof(m)) {
+		slog(s, "MODIFYCHANNEL too short (%u bytes)", len);
+		return;
+	}
+	memcpy(&m, p, sizeof(m));
+	ch = vmbus_server_channel(s, m.child_relid);
+	ok = ch && ch->open && s->ops->vp_ok(s->ctx, m.target_vp);
+	if (ok && ch->target_vp != m.target_vp) {
+		ch->target_vp = m.target_vp;
+		if (s->ops->chan_target)
+			s->ops->chan_target(s->ctx, ch);
+	}
+	if (!ok)
+		slog(s, "MODIFYCHANNEL relid %u to VP %u refused",
+		     m.child_relid, m.target_vp);
+	/* Only 5.3 guests wait for an answer. */
+	if (s->version >= VMBUS_VERSION_WIN10_V5_3) {
+		r.child_relid = m.child_relid;
+		r.status = ok ? 0 : STATUS_UNSUCCESSFUL;
+		send_msg(s, &r, sizeof(r), CHANNELMSG_MODIFYCHANNEL_RESPONSE);
+	}
+}
+
+uint64_t vmbus_server_post(struct vmbus_server *s, uint32_t conn_id,
+			   uint32_t msg_type, const void *payload, uint32_t len)
+{
+	struct vmbus_msg_hdr h;
+
+	if (conn_id != VMBUS_MESSAGE_CONNECTION_ID &&
+	    conn_id != VMBUS_MESSAGE_CONNECTION_ID_4 &&
+	    conn_id != s->msg_conn_id)
+		return HV_STATUS_INVALID_CONNECTION_ID;
+	if (msg_type != HV_MESSAGE_TYPE_VMBUS || len > HV_MESSAGE_PAYLOAD_MAX)
+		return HV_STATUS_INVALID_PARAMETER;
+	s->stats_messages++;
+	if (len < sizeof(h)) {
+		slog(s, "channel message too short (%u bytes)", len);
+		goto drop;
+	}
+	memcpy(&h, payload, sizeof(h));
+	if (h.msgtype == CHANNELMSG_INITIATE_CONTACT) {
+		on_initiate_contact(s, conn_id, payload, len);
+		return HV_STATUS_SUCCESS;
+	}
+	if (s->state != VMBUS_CONNECTED) {
+		slog(s, "channel message %u before INITIATE_CONTACT", h.msgtype);
+		goto drop;
+	}
+	if (conn_id != s->msg_conn_id)
+		return HV_STATUS_INVALID_CONNECTION_ID;
+
+	switch (h.msgtype) {
+	case CHANNELMSG_REQUESTOFFERS:
+		on_request_offers(s);
+		break;
+	case CHANNELMSG_OPENCHANNEL:
+		on_open(s, payload, len);
+		break;
+	case CHANNELMSG_CLOSECHANNEL:
+		on_close(s, payload, len);
+		break;
+	case CHANNELMSG_GPADL_HEADER:
+		on_gpadl_header(s, payload, len);
+		break;
+	case CHANNELMSG_GPADL_BODY:
+		on_gpadl_body(s, payload, len);
+		break;
+	case CHANNELMSG_GPADL_TEARDOWN:
+		on_gpadl_teardown(s, payload, len);
+		break;
+	case CHANNELMSG_RELID_RELEASED:
+		on_relid_released(s, payload, len);
+		break;
+	case CHANNELMSG_UNLOAD:
+		on_unload(s);
+		break;
+	case CHANNELMSG_MODIFYCHANNEL:
+		on_modify(s, payload, len);
+		break;
+	default:
+		slog(s, "unsupported channel message %u", h.msgtype);
+		goto drop;
+	}
+	return HV_STATUS_SUCCESS;
+drop:
+	s->stats_dropped++;
+	return HV_STATUS_SUCCESS;
+}
+
+/* ---- host-side requests --------------------------------------------------- */
+
+struct vmbus_channel *vmbus_server_add_offer(struct vmbus_server *s,
+					     const enl_guid_t *type,
+					     const enl_guid_t *instance,
+					     uint16_t chn_flags,
+					     uint16_t mmio_megabytes,
+					     uint16_t sub_channel_index,
+					     const uint8_t *user_defined)
+{
+	struct vmbus_channel *ch = NULL;
+	uint32_t relid = 1;
+	unsigned int i;
+
+	if (vmbus_server_find_instance(s, instance, sub_channel_index))
+		return NULL;
+	for (i = 0; i < VMBUS_MAX_CHANNELS && !ch; i++)
+		if (s->chan[i].state == CHAN_FREE)
+			ch = &s->chan[i];
+	if (!ch)
+		return NULL;
+	/* The lowest free relid: it indexes the guest's event bitmap. */
+	while (vmbus_server_channel(s, relid))
+		relid++;
+	memset(ch, 0, sizeof(*ch));
+	ch->relid = relid;
+	ch->state = CHAN_OFFERED;
+	ch->connection_id = VMBUS_CONN_ID_BASE + ch->relid;
+	ch->if_type = *type;
+	ch->if_instance = *instance;
+	ch->chn_flags = chn_flags;
+	ch->mmio_megabytes = mmio_megabytes;
+	ch->sub_channel_index = sub_channel_index;
+	if (user_defined)
+		memcpy(ch->user_defined, user_defined, sizeof(ch->user_defined));
+	if (s->state == VMBUS_CONNECTED && s->offers_requested)
+		send_offer(s, ch);
+	return ch;
+}
+
+int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
+{
+	struct vmbus_channel *ch = vmbus_server_channel(s, relid);
+
+	if (!ch)
+		return -ENOENT;
+	if (ch->state != CHAN_OFFERED)
+		return -EALREADY;
+	if (s->state == VMBUS_CONNECTED && ch->offer_sent) {
+		ch->state = CHAN_RESCINDING;
+		send_relid(s, CHANNELMSG_RESCIND_CHANNELOFFER, relid);
+	} else {
+		ch->state = CHAN_HIDDEN;
+		ch->offer_sent = false;
+	}
+	if (s->ops->chan_rescinded)
+		s->ops->chan_rescinded(s->ctx, ch);
+	return 0;
+}
+
+int vmbus_server_reoffer(struct vmbus_server *s, uint32_t relid)
+{
+	struct vmbus_channel *ch = vmbus_server_channel(s, relid);
+
+	if (!ch)
+		return -ENOENT;
+	if (ch->state == CHAN_RESCINDING)
+		return -EBUSY;
+	if (ch->state != CHAN_HIDDEN)
+		return -EALREADY;
+	ch->state = CHAN_OFFERED;
+	if (s->state == VMBUS_CONNECTED && s->offers_requested)
+		send_offer(s, ch);
+	return 0;
+}

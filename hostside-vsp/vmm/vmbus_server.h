@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The VMBus control plane, host side: version negotiation, offers, GPADLs,
+ * channel open/close, rescind, unload.  Pure logic: guest messages come in
+ * through vmbus_server_post(), everything going out goes through the ops, so
+ * the unit tests and the fuzzer drive exactly this code.  The caller
+ * serialises all calls.
+ */
+#ifndef ENL_VMM_VMBUS_SERVER_H
+#define ENL_VMM_VMBUS_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <enl/vmbus_msg.h>
+
+#define VMBUS_MAX_CHANNELS	256
+#define VMBUS_MAX_GPADLS	1024
+#define VMBUS_GPADL_MAX_PAGES	(1u << 18)	/* 1 GiB per GPADL */
+#define VMBUS_CONN_ID_BASE	0x1000		/* event connection = base + relid */
+
+enum vmbus_gpadl_state {
+	GPADL_RECEIVING,	/* header seen, body messages pending */
+	GPADL_CREATED,
+	GPADL_TEARING,		/* waiting for the channel's daemon to let go */
+};
+
+struct vmbus_gpadl {
+	bool used;
+	enum vmbus_gpadl_state state;
+	uint32_t handle;
+	uint32_t relid;
+	uint32_t rangecount;
+	uint32_t ranges_done;
+	uint32_t range_pages_left;	/* pages still to come in this range */
+	bool want_range_hdr;
+	bool reply_torndown;		/* the guest waits for GPADL_TORNDOWN */
+	uint32_t byte_offset;		/* of the first range */
+	uint32_t byte_count;
+	uint32_t npages;
+	uint32_t cap;
+	uint64_t *pfns;
+};
+
+enum vmbus_chan_state {
+	CHAN_FREE,
+	CHAN_OFFERED,		/* offered, or to be offered on REQUESTOFFERS */
+	CHAN_RESCINDING,	/* rescind sent, RELID_RELEASED pending */
+	CHAN_HIDDEN,		/* rescinded and released: may be offered again */
+};
+
+struct vmbus_channel {
+	enum vmbus_chan_state state;
+	uint32_t relid;
+	uint32_t connection_id;
+	enl_guid_t if_type;
+	enl_guid_t if_instance;
+	uint16_t chn_flags;
+	uint16_t mmio_megabytes;
+	uint16_t sub_channel_index;
+	uint8_t user_defined[VMBUS_OFFER_USER_DATA];
+	bool offer_sent;	/* the guest knows this relid */
+
+	bool open;
+	uint32_t openid;
+	uint32_t ring_gpadl;
+	uint32_t ring_pages;
+	uint32_t downstream_offset;
+	uint32_t target_vp;
+	uint8_t user_data[VMBUS_OFFER_USER_DATA];
+
+	void *owner;		/* the daemon serving it (the caller's) */
+};
+
+enum vmbus_conn_state {
+	VMBUS_DISCONNECTED,
+	VMBUS_CONNECTED,
+	VMBUS_UNLOADING,	/* UNLOAD_RESPONSE waits for GPADL teardowns */
+};
+
+struct vmbus_server;
+
+struct vmbus_server_ops {
+	/* Deliver a channel message to the guest's SIMP slot of vp/sint. */
+	int (*post)(void *ctx, uint32_t vp, uint32_t sint, const void *msg,
+		    uint32_t len);
+	/* Is this guest page frame in guest RAM? */
+	bool (*pfn_ok)(void *ctx, uint64_t pfn);
+	/* Is this a VP index of the VM? */
+	bool (*vp_ok)(void *ctx, uint32_t vp);
+	/* Channel events for the channel's daemon; any may be NULL. */
+	void (*gpadl_created)(void *ctx, struct vmbus_channel *ch,
+			      const struct vmbus_gpadl *g);
+	/* Return true to delay GPADL_TORNDOWN until
+	 * vmbus_server_gpadl_released() is called. */
+	bool (*gpadl_teardown)(void *ctx, struct vmbus_channel *ch,
+			       const struct vmbus_gpadl *g);
+	void (*chan_open)(void *ctx, struct vmbus_channel *ch);
+	void (*chan_close)(void *ctx, struct vmbus_channel *ch);
+	void (*chan_target)(void *ctx, struct vmbus_channel *ch);
+	void (*chan_rescinded)(void *ctx, struct vmbus_channel *ch);
+	void (*connected)(void *ctx, uint32_t version);
+	void (*unloaded)(void *ctx);
+	void (*log)(void *ctx, const char *msg);
+};
+
+struct vmbus_server {
+	const struct vmbus_server_ops *ops;
+	void *ctx;
+	enum vmbus_conn_state state;
+	uint32_t version;
+	uint32_t target_vp;	/* where channel messages go */
+	uint32_t msg_sint;
+	uint32_t msg_conn_id;
+	bool offers_requested;
+	uint32_t version_max;	/* highest version offered (tests lower it) */
+	uint64_t stats_messages;
+	uint64_t stats_dropped;
+	uint32_t unloads;
+	struct vmbus_channel chan[VMBUS_MAX_CHANNELS];
+	struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];
+};
+
+/* HV status codes (include/enl/hv_tlfs.h) are returned by _post(). */
+void vmbus_server_init(struct vmbus_server *s,
+		       const struct vmbus_server_ops *ops, void *ctx);
+void vmbus_server_fini(struct vmbus_server *s);
+uint64_t vmbus_server_post(struct vmbus_server *s, uint32_t conn_id,
+			   uint32_t msg_type, const void *payload, uint32_t len);
+
+/* Host-side requests */
+struct vmbus_channel *vmbus_server_add_offer(struct vmbus_server *s,
+					     const enl_guid_t *type,
+					     const enl_guid_t *instance,
+					     uint16_t chn_flags,
+					     uint16_t mmio_megabytes,
+					     uint16_t sub_channel_index,
+					     const uint8_t *user_defined);
+struct vmbus_channel *vmbus_server_find_instance(struct vmbus_server *s,
+						 const enl_guid_t *instance,
+						 uint16_t sub_channel_index);
+struct vmbus_channel *vmbus_server_channel(struct vmbus_server *s,
+					   uint32_t relid);
+struct vmbus_gpadl *vmbus_server_gpadl(struct vmbus_server *s,
+				       uint32_t handle);
+int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
+int vmbus_server_reoffer(struct vmbus_server *s, uint32_t relid);
+void vmbus_server_gpadl_released(struct vmbus_server *s, uint32_t handle);
+
+const char *vmbus_version_str(uint32_t version, char *buf, size_t len);
+
+#endif
