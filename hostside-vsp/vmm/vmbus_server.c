@@ -334,7 +334,9 @@ static void on_initiate_contact(struct vmbus_server *s, uint32_t conn_id,
 		s->msg_conn_id = m.version_requested >= VMBUS_VERSION_WIN10_V5 ?
 				 VMBUS_MESSAGE_CONNECTION_ID_4 :
 				 VMBUS_MESSAGE_CONNECTION_ID;
-		r.msg_conn_id = s->msg_conn_id;
+		/* The field exists from 5.0 on; before, it is padding. */
+		if (s->version >= VMBUS_VERSION_WIN10_V5)
+			r.msg_conn_id = s->msg_conn_id;
 		slog(s, "guest connected, VMBus %s",
 		     vmbus_version_str(s->version, vb, sizeof(vb)));
 	}

@@ -20,6 +20,7 @@ UNIT_LDLIBS := -lcmocka -pthread
 
 # ---- per-test sources ---------------------------------------------------
 UNIT_SRCS_test_acpi := hostside-vsp/vmm/acpi.c $(VMM_DSDT_C)
+UNIT_SRCS_test_vmbus_server := hostside-vsp/vmm/vmbus_server.c
 # --------------------------------------------------------------------------
 
 UNIT_TESTS := $(patsubst $(UNIT_DIR)/%.c,%,$(sort $(wildcard $(UNIT_DIR)/test_*.c)))

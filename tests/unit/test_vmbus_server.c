@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VMBus server driven by a simulated guest: every message type, every
+ * protocol version, and malformed input of each kind.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "tests/unit/vmbus_sim.h"
+
+static const enl_guid_t heartbeat = ENL_GUID_HEARTBEAT;
+static const enl_guid_t scsi = ENL_GUID_SCSI;
+static const enl_guid_t inst_a = ENL_GUID(0x11111111, 0x2222, 0x3333, 1, 2, 3, 4, 5, 6, 7, 8);
+static const enl_guid_t inst_b = ENL_GUID(0x44444444, 0x5555, 0x6666, 1, 2, 3, 4, 5, 6, 7, 8);
+
+static uint64_t post(struct sim *t, uint32_t conn, const void *m, uint32_t len)
+{
+	return vmbus_server_post(&t->s, conn, HV_MESSAGE_TYPE_VMBUS, m, len);
+}
+
+static uint32_t msg_conn(uint32_t version)
+{
+	return version >= VMBUS_VERSION_WIN10_V5 ? VMBUS_MESSAGE_CONNECTION_ID_4 :
+						   VMBUS_MESSAGE_CONNECTION_ID;
+}
+
+static const struct sim_msg *last(struct sim *t)
+{
+	assert_true(t->nout > 0);
+	return &t->out[t->nout - 1];
+}
+
+static uint32_t last_type(struct sim *t)
+{
+	const struct vmbus_msg_hdr *h = (const void *)last(t)->data;
+
+	return h->msgtype;
+}
+
+static void connect(struct sim *t, uint32_t version)
+{
+	struct vmbus_initiate_contact m = {
+		.hdr.msgtype = CHANNELMSG_INITIATE_CONTACT,
+		.version_requested = version,
+		.target_vcpu = 0,
+	};
+	const struct vmbus_version_response *r;
+
+	if (version >= VMBUS_VERSION_WIN10_V5)
+		m.msg_sint = HV_VMBUS_SINT;
+	assert_int_equal(post(t, msg_conn(version), &m, sizeof(m)),
+			 HV_STATUS_SUCCESS);
+	assert_int_equal(last_type(t), CHANNELMSG_VERSION_RESPONSE);
+	r = (const void *)last(t)->data;
+	assert_int_equal(r->version_supported, 1);
+	assert_int_equal(r->msg_conn_id, version >= VMBUS_VERSION_WIN10_V5 ?
+			 VMBUS_MESSAGE_CONNECTION_ID_4 : 0);
+	assert_int_equal(t->s.state, VMBUS_CONNECTED);
+}
+
+static void request_offers(struct sim *t)
+{
+	struct vmbus_msg_hdr m = { .msgtype = CHANNELMSG_REQUESTOFFERS };
+
+	post(t, t->s.msg_conn_id, &m, sizeof(m));
+	assert_int_equal(last_type(t), CHANNELMSG_ALLOFFERS_DELIVERED);
+}
+
+/* A guest at 5.3 with one heartbeat channel offered; returns its relid. */
+static uint32_t setup(struct sim *t)
+{
+	struct vmbus_channel *ch;
+
+	sim_init(t);
+	ch = vmbus_server_add_offer(&t->s, &heartbeat, &inst_a, 0, 0, 0, NULL);
+	assert_non_null(ch);
+	connect(t, VMBUS_VERSION_WIN10_V5_3);
+	request_offers(t);
+	return ch->relid;
+}
+
+/* GPADL of npages consecutive pages from first_pfn, split like Linux. */
+static void gpadl(struct sim *t, uint32_t relid, uint32_t handle,
+		  uint64_t first_pfn, uint32_t npages)
+{
+	uint8_t buf[HV_MESSAGE_PAYLOAD_MAX];
+	struct vmbus_gpadl_header *h = (void *)buf;
+	struct vmbus_gpa_range *r = (void *)(buf + sizeof(*h));
+	uint64_t *pfn = (uint64_t *)(r + 1);
+	uint32_t n = npages < VMBUS_GPADL_HEADER_PFNS ? npages :
+		     VMBUS_GPADL_HEADER_PFNS, done, i, msgno = 1;
+
+	memset(buf, 0, sizeof(buf));
+	h->hdr.msgtype = CHANNELMSG_GPADL_HEADER;
+	h->child_relid = relid;
+	h->gpadl = handle;
+	h->rangecount = 1;
+	h->range_buflen = (uint16_t)(sizeof(*r) + npages * 8);
+	r->byte_count = npages * 4096;
+	r->byte_offset = 0;
+	for (i = 0; i < n; i++)
+		pfn[i] = first_pfn + i;
+	post(t, t->s.msg_conn_id, buf, (uint32_t)(sizeof(*h) + sizeof(*r) + n * 8));
+	for (done = n; done < npages; done += n) {
+		struct vmbus_gpadl_body *b = (void *)buf;
+
+		n = npages - done < VMBUS_GPADL_BODY_PFNS ? npages - done :
+		    VMBUS_GPADL_BODY_PFNS;
+		memset(buf, 0, sizeof(buf));
+		b->hdr.msgtype = CHANNELMSG_GPADL_BODY;
+		b->msgnumber = msgno++;
+		b->gpadl = handle;
+		for (i = 0; i < n; i++)
+			((uint64_t *)(b + 1))[i] = first_pfn + done + i;
+		post(t, t->s.msg_conn_id, buf, (uint32_t)(sizeof(*b) + n * 8));
+	}
+}
+
+static uint32_t last_gpadl_status(struct sim *t, uint32_t handle)
+{
+	const struct vmbus_gpadl_created *c = (const void *)last(t)->data;
+
+	assert_int_equal(last_type(t), CHANNELMSG_GPADL_CREATED);
+	assert_int_equal(c->gpadl, handle);
+	return c->creation_status;
+}
+
+static uint32_t open_chan(struct sim *t, uint32_t relid, uint32_t handle,
+			  uint32_t offset, uint32_t vp)
+{
+	struct vmbus_open_channel m = {
+		.hdr.msgtype = CHANNELMSG_OPENCHANNEL,
+		.child_relid = relid, .openid = relid, .ring_gpadl = handle,
+		.target_vp = vp, .downstream_page_offset = offset,
+	};
+	const struct vmbus_open_result *r;
+
+	post(t, t->s.msg_conn_id, &m, sizeof(m));
+	assert_int_equal(last_type(t), CHANNELMSG_OPENCHANNEL_RESULT);
+	r = (const void *)last(t)->data;
+	assert_int_equal(r->child_relid, relid);
+	return r->status;
+}
+
+static void simple(struct sim *t, uint32_t type, uint32_t relid)
+{
+	struct vmbus_relid_msg m = { .hdr.msgtype = type, .child_relid = relid };
+
+	post(t, t->s.msg_conn_id, &m, sizeof(m));
+}
+
+static void teardown_msg(struct sim *t, uint32_t relid, uint32_t handle)
+{
+	struct vmbus_gpadl_teardown m = {
+		.hdr.msgtype = CHANNELMSG_GPADL_TEARDOWN,
+		.child_relid = relid, .gpadl = handle,
+	};
+
+	post(t, t->s.msg_conn_id, &m, sizeof(m));
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_every_version(void **state)
+{
+	static const uint32_t ok[] = {
+		VMBUS_VERSION_WIN8, VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN10,
+		VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10_V5,
+		VMBUS_VERSION_WIN10_V5_1, VMBUS_VERSION_WIN10_V5_2,
+		VMBUS_VERSION_WIN10_V5_3,
+	};
+	struct sim *t = malloc(sizeof(*t));
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		sim_init(t);
+		connect(t, ok[i]);
+		assert_int_equal(t->s.version, ok[i]);
+		assert_int_equal(last(t)->vp, 0);
+		assert_int_equal(last(t)->sint, HV_VMBUS_SINT);
+		request_offers(t);
+	}
+	free(t);
+}
+
+static void test_unsupported_versions(void **state)
+{
+	static const uint32_t bad[] = {
+		0, VMBUS_VERSION(0, 13), VMBUS_VERSION(1, 1),
+		VMBUS_VERSION(2, 0), VMBUS_VERSION(5, 4), VMBUS_VERSION(6, 0),
+		0xffffffff,
+	};
+	struct sim *t = malloc(sizeof(*t));
+	struct vmbus_initiate_contact m = {
+		.hdr.msgtype = CHANNELMSG_INITIATE_CONTACT,
+	};
+	const struct vmbus_version_response *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sim_init(t);
+		m.version_requested = bad[i];
+		post(t, VMBUS_MESSAGE_CONNECTION_ID, &m, sizeof(m));
+		r = (const void *)last(t)->data;
+		assert_int_equal(last_type(t), CHANNELMSG_VERSION_RESPONSE);
+		assert_int_equal(r->version_supported, 0);
+		assert_int_equal(t->s.state, VMBUS_DISCONNECTED);
+	}
+	/* 5.x on the pre-5.0 connection, 4.x on connection 4, other SINTs. */
+	sim_init(t);
+	m.version_requested = VMBUS_VERSION_WIN10_V5_3;
+	m.msg_sint = HV_VMBUS_SINT;
+	post(t, VMBUS_MESSAGE_CONNECTION_ID, &m, sizeof(m));
+	assert_int_equal(((const struct vmbus_version_response *)last(t)->data)->version_supported, 0);
+	m.version_requested = VMBUS_VERSION_WIN10;
+	post(t, VMBUS_MESSAGE_CONNECTION_ID_4, &m, sizeof(m));
+	assert_int_equal(((const struct vmbus_version_response *)last(t)->data)->version_supported, 0);
+	m.version_requested = VMBUS_VERSION_WIN10_V5;
+	m.msg_sint = 7;
+	post(t, VMBUS_MESSAGE_CONNECTION_ID_4, &m, sizeof(m));
+	assert_int_equal(((const struct vmbus_version_response *)last(t)->data)->version_supported, 0);
+	/* A VP that does not exist gets no answer at all. */
+	t->nout = 0;
+	m.msg_sint = HV_VMBUS_SINT;
+	m.target_vcpu = SIM_NCPUS;
+	post(t, VMBUS_MESSAGE_CONNECTION_ID_4, &m, sizeof(m));
+	assert_int_equal(t->nout, 0);
+	/* A lowered maximum refuses what lies above it. */
+	sim_init(t);
+	t->s.version_max = VMBUS_VERSION_WIN10;
+	m.target_vcpu = 0;
+	m.version_requested = VMBUS_VERSION_WIN10_V5_3;
+	post(t, VMBUS_MESSAGE_CONNECTION_ID_4, &m, sizeof(m));
+	assert_int_equal(((const struct vmbus_version_response *)last(t)->data)->version_supported, 0);
+	free(t);
+}
+
+static void test_hypercall_level_errors(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	struct vmbus_msg_hdr m = { .msgtype = CHANNELMSG_REQUESTOFFERS };
+	uint8_t big[HV_MESSAGE_PAYLOAD_MAX + 1] = { 0 };
+
+	sim_init(t);
+	assert_int_equal(post(t, 99, &m, sizeof(m)),
+			 HV_STATUS_INVALID_CONNECTION_ID);
+	assert_int_equal(vmbus_server_post(&t->s, 1, 2, &m, sizeof(m)),
+			 HV_STATUS_INVALID_PARAMETER);
+	assert_int_equal(post(t, 1, big, sizeof(big)),
+			 HV_STATUS_INVALID_PARAMETER);
+	/* Before INITIATE_CONTACT: accepted by the hypercall, then dropped. */
+	assert_int_equal(post(t, 1, &m, sizeof(m)), HV_STATUS_SUCCESS);
+	assert_int_equal(t->nout, 0);
+	assert_int_equal(t->s.stats_dropped, 1);
+	/* Shorter than a header. */
+	assert_int_equal(post(t, 1, &m, 3), HV_STATUS_SUCCESS);
+	assert_int_equal(t->nout, 0);
+	/* After a 5.x connect, the old connection id is refused. */
+	connect(t, VMBUS_VERSION_WIN10_V5_3);
+	assert_int_equal(post(t, VMBUS_MESSAGE_CONNECTION_ID, &m, sizeof(m)),
+			 HV_STATUS_INVALID_CONNECTION_ID);
+	free(t);
+}
+
+static void test_offers(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	struct vmbus_channel *a, *sub, *b;
+	const struct vmbus_offer_channel *o;
+	unsigned int base;
+
+	sim_init(t);
+	a = vmbus_server_add_offer(&t->s, &scsi, &inst_a, 0, 0, 0, NULL);
+	sub = vmbus_server_add_offer(&t->s, &scsi, &inst_a, 0, 0, 1, NULL);
+	b = vmbus_server_add_offer(&t->s, &heartbeat, &inst_b, 0, 0, 0, NULL);
+	assert_non_null(a);
+	assert_non_null(sub);
+	assert_non_null(b);
+	/* The same instance and index twice is refused. */
+	assert_null(vmbus_server_add_offer(&t->s, &scsi, &inst_a, 0, 0, 0, NULL));
+	assert_true(a->relid != sub->relid && a->relid != b->relid);
+	assert_int_equal(t->nout, 0);	/* nobody asked yet */
+	connect(t, VMBUS_VERSION_WIN10_V5_3);
+	base = t->nout;
+	request_offers(t);
+	assert_int_equal(t->nout, base + 4);
+	/* Primaries first, the subchannel after them, then ALLOFFERS. */
+	o = (const void *)t->out[base].data;
+	assert_int_equal(o->hdr.msgtype, CHANNELMSG_OFFERCHANNEL);
+	assert_int_equal(t->out[base].len, sizeof(*o));
+	assert_int_equal(o->sub_channel_index, 0);
+	o = (const void *)t->out[base + 2].data;
+	assert_int_equal(o->sub_channel_index, 1);
+	assert_int_equal(o->child_relid, sub->relid);
+	assert_int_equal(o->connection_id, VMBUS_CONN_ID_BASE + sub->relid);
+	assert_memory_equal(&o->if_type, &scsi, sizeof(scsi));
+	assert_memory_equal(&o->if_instance, &inst_a, sizeof(inst_a));
+	assert_int_equal(o->monitor_allocated, 0);
+	assert_int_equal(o->is_dedicated_interrupt, 1);
+	/* An offer made later goes out at once. */
+	base = t->nout;
+	assert_non_null(vmbus_server_add_offer(&t->s, &heartbeat, &inst_b, 0, 0, 1, NULL));
+	assert_int_equal(t->nout, base + 1);
+	assert_int_equal(last_type(t), CHANNELMSG_OFFERCHANNEL);
+	free(t);
+}
+
+static void test_gpadl_and_open(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	struct vmbus_gpadl *g;
+	unsigned int i;
+
+	/* Fits in the header; then one that needs several bodies. */
+	gpadl(t, relid, 0x100, 10, 8);
+	assert_int_equal(last_gpadl_status(t, 0x100), 0);
+	gpadl(t, relid, 0x101, 100, 200);
+	assert_int_equal(last_gpadl_status(t, 0x101), 0);
+	g = vmbus_server_gpadl(&t->s, 0x101);
+	assert_non_null(g);
+	assert_int_equal(g->npages, 200);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(g->pfns[i], 100 + i);
+	assert_int_equal(t->created, 2);
+
+	assert_int_not_equal(open_chan(t, relid, 0x100, 1, 0), 0);  /* offset */
+	assert_int_not_equal(open_chan(t, relid, 0x100, 7, 0), 0);
+	assert_int_not_equal(open_chan(t, relid, 0x999, 4, 0), 0);  /* gpadl */
+	assert_int_not_equal(open_chan(t, relid, 0x100, 4, 9), 0);  /* vp */
+	assert_int_not_equal(open_chan(t, relid + 7, 0x100, 4, 0), 0);
+	assert_int_equal(t->opened, 0);
+	assert_int_equal(open_chan(t, relid, 0x100, 4, 1), 0);
+	assert_int_equal(t->opened, 1);
+	assert_true(vmbus_server_channel(&t->s, relid)->open);
+	assert_int_equal(vmbus_server_channel(&t->s, relid)->target_vp, 1);
+	assert_int_not_equal(open_chan(t, relid, 0x100, 4, 0), 0);  /* twice */
+
+	simple(t, CHANNELMSG_CLOSECHANNEL, relid);
+	assert_int_equal(t->closed, 1);
+	simple(t, CHANNELMSG_CLOSECHANNEL, relid);	/* not open: ignored */
+	assert_int_equal(t->closed, 1);
+	teardown_msg(t, relid, 0x100);
+	assert_int_equal(last_type(t), CHANNELMSG_GPADL_TORNDOWN);
+	assert_null(vmbus_server_gpadl(&t->s, 0x100));
+	/* Reopen works after a close. */
+	gpadl(t, relid, 0x102, 10, 8);
+	assert_int_equal(open_chan(t, relid, 0x102, 4, 0), 0);
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+static void test_gpadl_malformed(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	uint8_t buf[HV_MESSAGE_PAYLOAD_MAX];
+	struct vmbus_gpadl_header *h = (void *)buf;
+	uint64_t *w = (uint64_t *)(buf + sizeof(*h));
+	struct vmbus_gpadl_body *b = (void *)buf;
+	unsigned int before;
+
+	/* A page beyond guest RAM. */
+	gpadl(t, relid, 0x200, SIM_RAM_PAGES - 2, 4);
+	assert_int_not_equal(last_gpadl_status(t, 0x200), 0);
+	assert_null(vmbus_server_gpadl(&t->s, 0x200));
+	/* ... and one in a body message. */
+	gpadl(t, relid, 0x201, SIM_RAM_PAGES - 30, 40);
+	assert_int_not_equal(last_gpadl_status(t, 0x201), 0);
+	/* Duplicate handle, handle 0, unknown relid. */
+	gpadl(t, relid, 0x202, 1, 2);
+	assert_int_equal(last_gpadl_status(t, 0x202), 0);
+	gpadl(t, relid, 0x202, 1, 2);
+	assert_int_not_equal(last_gpadl_status(t, 0x202), 0);
+	assert_non_null(vmbus_server_gpadl(&t->s, 0x202));	/* still there */
+	gpadl(t, relid, 0, 1, 2);
+	assert_int_not_equal(last_gpadl_status(t, 0), 0);
+	gpadl(t, relid + 5, 0x203, 1, 2);
+	assert_int_not_equal(last_gpadl_status(t, 0x203), 0);
+
+	/* Range count 0, a range offset past the page, a zero-byte range,
+	 * data that is not whole page numbers, more data than the ranges. */
+	memset(buf, 0, sizeof(buf));
+	h->hdr.msgtype = CHANNELMSG_GPADL_HEADER;
+	h->child_relid = relid;
+	h->gpadl = 0x300;
+	h->rangecount = 0;
+	w[0] = 4096;
+	w[1] = 5;
+	post(t, 4, buf, sizeof(*h) + 16);
+	assert_int_not_equal(last_gpadl_status(t, 0x300), 0);
+	h->rangecount = 1;
+	w[0] = 4096 | (4096ull << 32);
+	post(t, 4, buf, sizeof(*h) + 16);
+	assert_int_not_equal(last_gpadl_status(t, 0x300), 0);
+	w[0] = 0;
+	post(t, 4, buf, sizeof(*h) + 16);
+	assert_int_not_equal(last_gpadl_status(t, 0x300), 0);
+	w[0] = 4096;
+	post(t, 4, buf, sizeof(*h) + 12);
+	assert_int_not_equal(last_gpadl_status(t, 0x300), 0);
+	w[2] = 6;
+	post(t, 4, buf, sizeof(*h) + 24);
+	assert_int_not_equal(last_gpadl_status(t, 0x300), 0);
+	post(t, 4, buf, sizeof(*h));		/* no range data at all */
+	assert_int_not_equal(last_gpadl_status(t, 0x300), 0);
+	assert_null(vmbus_server_gpadl(&t->s, 0x300));
+	/* Two ranges in one GPADL are fine. */
+	w[0] = 4096;
+	w[1] = 5;
+	w[2] = 8192 | (100ull << 32);
+	w[3] = 7;
+	w[4] = 8;
+	w[5] = 9;
+	h->rangecount = 2;
+	post(t, 4, buf, sizeof(*h) + 48);
+	assert_int_equal(last_gpadl_status(t, 0x300), 0);
+	assert_int_equal(vmbus_server_gpadl(&t->s, 0x300)->npages, 4);
+
+	/* A body with no header before it, a short body, a misaligned one. */
+	before = t->nout;
+	memset(buf, 0, sizeof(buf));
+	b->hdr.msgtype = CHANNELMSG_GPADL_BODY;
+	b->gpadl = 0x400;
+	post(t, 4, buf, sizeof(*b) + 8);
+	post(t, 4, buf, sizeof(*b));
+	assert_int_equal(t->nout, before);
+	/* Header waiting for a body; a misaligned body fails it. */
+	memset(buf, 0, sizeof(buf));
+	h->hdr.msgtype = CHANNELMSG_GPADL_HEADER;
+	h->child_relid = relid;
+	h->gpadl = 0x401;
+	h->rangecount = 1;
+	w[0] = 30 * 4096;
+	w[1] = 1;
+	post(t, 4, buf, sizeof(*h) + 16);
+	assert_int_equal(t->nout, before);	/* waits for 29 more pages */
+	memset(buf, 0, sizeof(buf));
+	b->hdr.msgtype = CHANNELMSG_GPADL_BODY;
+	b->gpadl = 0x401;
+	post(t, 4, buf, sizeof(*b) + 9);
+	assert_int_not_equal(last_gpadl_status(t, 0x401), 0);
+	/* Open on a GPADL that never completed. */
+	h->hdr.msgtype = CHANNELMSG_GPADL_HEADER;
+	post(t, 4, buf, 0);
+	gpadl(t, relid, 0x402, 1, 30);
+	assert_int_equal(last_gpadl_status(t, 0x402), 0);
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+static void test_short_messages(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint8_t buf[HV_MESSAGE_PAYLOAD_MAX];
+	uint32_t type, len;
+
+	/* Every type at every length below its size: dropped, no answer
+	 * that reads past what came in (ASan would see it). */
+	for (type = 0; type < 32; type++) {
+		for (len = 8; len < 40; len++) {
+			uint8_t *m;
+
+			setup(t);
+			m = malloc(len);
+			memset(m, 0xff, len);
+			((struct vmbus_msg_hdr *)m)->msgtype = type;
+			((struct vmbus_msg_hdr *)m)->padding = 0;
+			post(t, 4, m, len);
+			free(m);
+			vmbus_server_fini(&t->s);
+		}
+	}
+	memset(buf, 0, sizeof(buf));
+	free(t);
+}
+
+static void test_teardown_waits_for_daemon(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	unsigned int before;
+
+	gpadl(t, relid, 0x10, 1, 8);
+	assert_int_equal(open_chan(t, relid, 0x10, 4, 0), 0);
+	t->daemon_waits = true;
+	/* Tearing down an open ring closes the channel first. */
+	before = t->nout;
+	teardown_msg(t, relid, 0x10);
+	assert_int_equal(t->closed, 1);
+	assert_int_equal(t->nout, before);	/* no TORNDOWN yet */
+	teardown_msg(t, relid, 0x10);		/* repeated: still waiting */
+	assert_int_equal(t->nout, before);
+	vmbus_server_gpadl_released(&t->s, 0x10);
+	assert_int_equal(last_type(t), CHANNELMSG_GPADL_TORNDOWN);
+	assert_null(vmbus_server_gpadl(&t->s, 0x10));
+	/* Unknown handle: answered so the guest does not wait forever. */
+	teardown_msg(t, relid, 0x77);
+	assert_int_equal(last_type(t), CHANNELMSG_GPADL_TORNDOWN);
+	free(t);
+}
+
+static void test_rescind(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	const struct vmbus_relid_msg *r;
+
+	gpadl(t, relid, 0x10, 1, 8);
+	assert_int_equal(open_chan(t, relid, 0x10, 4, 0), 0);
+	assert_int_equal(vmbus_server_rescind(&t->s, relid), 0);
+	r = (const void *)last(t)->data;
+	assert_int_equal(r->hdr.msgtype, CHANNELMSG_RESCIND_CHANNELOFFER);
+	assert_int_equal(r->child_relid, relid);
+	assert_int_equal(vmbus_server_rescind(&t->s, relid), -EALREADY);
+	assert_int_equal(vmbus_server_reoffer(&t->s, relid), -EBUSY);
+	assert_int_equal(vmbus_server_rescind(&t->s, 99), -ENOENT);
+	/* The guest closes, tears down and releases the relid. */
+	simple(t, CHANNELMSG_CLOSECHANNEL, relid);
+	teardown_msg(t, relid, 0x10);
+	/* New GPADLs and opens on a rescinded channel are refused. */
+	gpadl(t, relid, 0x11, 1, 8);
+	assert_int_not_equal(last_gpadl_status(t, 0x11), 0);
+	simple(t, CHANNELMSG_RELID_RELEASED, relid);
+	assert_int_equal(vmbus_server_channel(&t->s, relid)->state, CHAN_HIDDEN);
+	simple(t, CHANNELMSG_RELID_RELEASED, relid);	/* again: ignored */
+	assert_int_equal(vmbus_server_reoffer(&t->s, relid), 0);
+	assert_int_equal(last_type(t), CHANNELMSG_OFFERCHANNEL);
+	assert_int_equal(vmbus_server_reoffer(&t->s, relid), -EALREADY);
+	gpadl(t, relid, 0x12, 1, 8);
+	assert_int_equal(open_chan(t, relid, 0x12, 4, 0), 0);
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+static void test_unload_and_reconnect(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	struct vmbus_msg_hdr m = { .msgtype = CHANNELMSG_UNLOAD };
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		gpadl(t, relid, 0x10, 1, 8);
+		gpadl(t, relid, 0x11, 20, 40);
+		assert_int_equal(open_chan(t, relid, 0x10, 4, 0), 0);
+		t->daemon_waits = round == 1;
+		post(t, t->s.msg_conn_id, &m, sizeof(m));
+		assert_int_equal(t->closed, (unsigned int)round + 1);
+		if (round == 1) {
+			assert_int_equal(t->s.state, VMBUS_UNLOADING);
+			assert_int_not_equal(last_type(t), CHANNELMSG_UNLOAD_RESPONSE);
+			vmbus_server_gpadl_released(&t->s, 0x10);
+			assert_int_not_equal(last_type(t), CHANNELMSG_UNLOAD_RESPONSE);
+			vmbus_server_gpadl_released(&t->s, 0x11);
+		}
+		assert_int_equal(last_type(t), CHANNELMSG_UNLOAD_RESPONSE);
+		assert_int_equal(t->s.state, VMBUS_DISCONNECTED);
+		assert_null(vmbus_server_gpadl(&t->s, 0x10));
+		assert_null(vmbus_server_gpadl(&t->s, 0x11));
+		assert_int_equal(t->unloaded, (unsigned int)round + 1);
+		/* Back again, at a different version each time. */
+		connect(t, round == 0 ? VMBUS_VERSION_WIN10 : VMBUS_VERSION_WIN10_V5_3);
+		request_offers(t);
+		assert_int_equal(t->out[t->nout - 2].data[0], CHANNELMSG_OFFERCHANNEL);
+	}
+	/* INITIATE_CONTACT while connected resets like an unload. */
+	gpadl(t, relid, 0x20, 1, 8);
+	assert_int_equal(open_chan(t, relid, 0x20, 4, 0), 0);
+	t->daemon_waits = false;
+	connect(t, VMBUS_VERSION_WIN10_V5_3);
+	assert_null(vmbus_server_gpadl(&t->s, 0x20));
+	assert_false(vmbus_server_channel(&t->s, relid)->open);
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+static void test_modify_channel(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	struct vmbus_modify_channel m = {
+		.hdr.msgtype = CHANNELMSG_MODIFYCHANNEL,
+		.child_relid = relid, .target_vp = 1,
+	};
+	const struct vmbus_modify_channel_response *r;
+	unsigned int before;
+
+	gpadl(t, relid, 0x10, 1, 8);
+	assert_int_equal(open_chan(t, relid, 0x10, 4, 0), 0);
+	post(t, 4, &m, sizeof(m));
+	r = (const void *)last(t)->data;
+	assert_int_equal(r->hdr.msgtype, CHANNELMSG_MODIFYCHANNEL_RESPONSE);
+	assert_int_equal(r->status, 0);
+	assert_int_equal(t->targets, 1);
+	assert_int_equal(vmbus_server_channel(&t->s, relid)->target_vp, 1);
+	m.target_vp = 5;
+	post(t, 4, &m, sizeof(m));
+	r = (const void *)last(t)->data;
+	assert_int_not_equal(r->status, 0);
+	assert_int_equal(t->targets, 1);
+	/* Before 5.3 nobody waits for an answer. */
+	vmbus_server_fini(&t->s);
+	sim_init(t);
+	vmbus_server_add_offer(&t->s, &heartbeat, &inst_a, 0, 0, 0, NULL);
+	connect(t, VMBUS_VERSION_WIN10);
+	request_offers(t);
+	gpadl(t, 1, 0x10, 1, 8);
+	assert_int_equal(open_chan(t, 1, 0x10, 4, 0), 0);
+	before = t->nout;
+	m.child_relid = 1;
+	m.target_vp = 1;
+	post(t, 1, &m, sizeof(m));
+	assert_int_equal(t->nout, before);
+	assert_int_equal(t->targets, 1);
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_version),
+		cmocka_unit_test(test_unsupported_versions),
+		cmocka_unit_test(test_hypercall_level_errors),
+		cmocka_unit_test(test_offers),
+		cmocka_unit_test(test_gpadl_and_open),
+		cmocka_unit_test(test_gpadl_malformed),
+		cmocka_unit_test(test_short_messages),
+		cmocka_unit_test(test_teardown_waits_for_daemon),
+		cmocka_unit_test(test_rescind),
+		cmocka_unit_test(test_unload_and_reconnect),
+		cmocka_unit_test(test_modify_channel),
+	};
+
+	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
+}
