@@ -16,8 +16,10 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	       -Wno-unused-parameter -I$(TOP)/include -pthread
 # enl-host and the daemons run inside the L1 busybox initramfs: link static.
 HOST_LDFLAGS := -static -pthread
+# make test fuzzes each harness this long; make fuzz defaults to longer.
+TEST_FUZZ_SECONDS ?= 30
 
-.PHONY: all test demo shell deps clean unit nested help
+.PHONY: all test demo shell deps clean unit nested help fuzz
 .DEFAULT_GOAL := all
 
 all: host
@@ -25,6 +27,7 @@ all: host
 include hostside-vsp/vmm/vmm.mk
 -include tests/unit/unit.mk
 -include tests/nested/nested.mk
+include tests/fuzz/fuzz.mk
 
 help:
 	@echo "make            build host programs into build/bin"
@@ -32,6 +35,7 @@ help:
 	@echo "make test       unit tests + nested-QEMU integration scenarios"
 	@echo "make demo       boot a guest under enl-host and show what it did"
 	@echo "make shell      boot a guest under enl-host, interactive shell"
+	@echo "make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS=60)"
 	@echo "make clean      remove build/"
 
 # deps is cheap when everything is there; demo/test call it every time.
@@ -41,6 +45,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@$(MAKE) --no-print-directory nested
 
 clean:

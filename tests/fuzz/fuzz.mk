@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# libFuzzer harnesses, built with clang under ASan and UBSan.
+#
+#   make fuzz [FUZZ_SECONDS=N]   run every harness for N seconds (default 60)
+#
+# A crash, leak or sanitizer report fails the target; the reproducer is left
+# in build/fuzz/<harness>/.  Corpora grow in build/fuzz/<harness>/corpus.
+
+FUZZ_DIR     := tests/fuzz
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
+		-Wno-unused-parameter -I$(TOP)/include -I$(TOP) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+FUZZ_SRCS_fuzz_vmbus_server := hostside-vsp/vmm/vmbus_server.c
+
+FUZZ_TARGETS := $(patsubst $(FUZZ_DIR)/%.c,%,$(sort $(wildcard $(FUZZ_DIR)/fuzz_*.c)))
+FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/bin/,$(FUZZ_TARGETS))
+
+define fuzz_rule
+$(FUZZ_BUILD)/bin/$(1): $(FUZZ_DIR)/$(1).c $(FUZZ_SRCS_$(1)) $(wildcard include/enl/*.h) hostside-vsp/vmm/vmbus_server.h tests/unit/vmbus_sim.h
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $(FUZZ_DIR)/$(1).c $(FUZZ_SRCS_$(1))
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+		d=$(FUZZ_BUILD)/$$t; mkdir -p $$d/corpus; \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		( cd $$d && $(FUZZ_BUILD)/bin/$$t -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=4096 -print_final_stats=1 corpus \
+			>$$d/log 2>&1 ) || { fail=1; tail -40 $$d/log; }; \
+		grep -E '^stat::number_of_executed_runs|^#[0-9]+.*DONE' $$d/log | tail -2; \
+	done; \
+	if [ $$fail = 0 ]; then echo "fuzz: clean"; else echo "fuzz: FAILED"; exit 1; fi
