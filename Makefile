@@ -22,9 +22,12 @@ TEST_FUZZ_SECONDS ?= 30
 .PHONY: all test demo shell deps clean unit nested help fuzz
 .DEFAULT_GOAL := all
 
-all: host
+all: host daemons
 
 include hostside-vsp/vmm/vmm.mk
+-include hostside-vsp/lib/lib.mk
+-include hostside-vsp/icvsp/icvsp.mk
+-include hostside-vsp/enlctl/enlctl.mk
 -include tests/unit/unit.mk
 -include tests/nested/nested.mk
 include tests/fuzz/fuzz.mk

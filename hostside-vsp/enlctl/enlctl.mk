@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# enlctl, the operator's command-line tool.  Included by the top-level
+# Makefile; links libvsp (hostside-vsp/lib/lib.mk).
+
+ENLCTL_SRCS := hostside-vsp/enlctl/enlctl.c
+ENLCTL_OBJS := $(patsubst %.c,$(OBJ)/enlctl/%.o,$(ENLCTL_SRCS))
+
+daemons: $(BIN)/enlctl
+
+$(OBJ)/enlctl/%.o: $(TOP)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
+
+$(BIN)/enlctl: $(ENLCTL_OBJS) $(LIBVSP_A)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LDFLAGS)
+
+-include $(ENLCTL_OBJS:.o=.d)

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * enl-icvsp: the integration-services daemon.  One struct ic_service per
+ * IC (heartbeat.c; shutdown, timesync, KVP, VSS later, one file each); the
+ * framework in icvsp.c offers each service's channel, runs the version
+ * NEGOTIATE exchange on every open, matches responses to requests and
+ * hands the service its own messages, timer and status.
+ */
+#ifndef ENL_ICVSP_H
+#define ENL_ICVSP_H
+
+#include <enl/ic_msg.h>
+
+#include "hostside-vsp/lib/vsp.h"
+
+struct ic_chan;
+
+struct ic_service {
+	const char *name;		/* "heartbeat": logs, status key prefix */
+	enl_guid_t if_type;		/* class GUID */
+	enl_guid_t default_instance;	/* stable: survives daemon restarts */
+	u16 msgtype;			/* ENL_IC_MSG_* of this service */
+	const struct enl_ic_version *versions;	/* most preferred first */
+	unsigned int nversions;
+	size_t priv_size;		/* zeroed state, ic_priv() */
+
+	/* NEGOTIATE done: ic->fw and ic->msgver are set. */
+	void (*on_ready)(struct ic_chan *ic);
+	/* A response of ours came back (flags RESPONSE); body as received. */
+	void (*on_response)(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
+			    u64 trans_id, const u8 *body, u32 body_len);
+	/* The service's timer (ic_timer()) expired; only while ready. */
+	void (*on_timer)(struct ic_chan *ic);
+	/* The channel closed; the service's state is reset after this. */
+	void (*on_close)(struct ic_chan *ic);
+};
+
+enum ic_state {
+	IC_CLOSED,
+	IC_NEGOTIATING,
+	IC_READY,
+	IC_NO_VERSION,		/* the guest speaks none of our versions */
+};
+
+struct ic_chan {
+	const struct ic_service *svc;
+	struct vsp *v;
+	struct vsp_chan *ch;
+	enl_guid_t instance;
+	enum ic_state state;
+	struct enl_ic_version fw;	/* negotiated */
+	struct enl_ic_version msgver;
+	u64 next_trans_id;
+	u64 negotiate_trans_id;
+	unsigned int negotiate_ticks;
+	void *priv;
+};
+
+/* Create the service's channel object and offer it.  0 or -errno. */
+int ic_offer(struct vsp *v, const struct ic_service *svc,
+	     const enl_guid_t *instance, struct ic_chan **out);
+
+/* Send a request (flags TRANSACTION|REQUEST) with the negotiated versions.
+ * 0 with *trans_id (may be NULL), or the vsp_chan_send() error. */
+int ic_send_request(struct ic_chan *ic, const void *body, u16 len,
+		    u64 *trans_id);
+/* The service's one-shot timer (0 cancels). */
+void ic_timer(struct ic_chan *ic, unsigned int ms);
+/* Publish <svc name>_<key> = value for enlctl status. */
+void ic_status(struct ic_chan *ic, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline void *ic_priv(struct ic_chan *ic) { return ic->priv; }
+
+/* timing of the NEGOTIATE exchange */
+#define IC_FIRST_SIGNAL_MS	200	/* extra signal after open */
+#define IC_NEGOTIATE_TICK_MS	1000	/* signal again while unanswered */
+#define IC_NEGOTIATE_RESEND	5	/* ticks before sending it again */
+
+/* services */
+extern const struct ic_service ic_heartbeat;
+
+#endif

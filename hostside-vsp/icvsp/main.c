@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * enl-icvsp: serves the integration-service channels of one VM.
+ *
+ *   enl-icvsp --vm SOCKET [--instance GUID] [-v|-q]
+ *
+ * Connects to enl-host's VSP socket, offers the heartbeat channel and
+ * serves it until enl-host goes away.  Safe to kill and start again: the
+ * channel carries on from the ring state in guest memory.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "icvsp.h"
+
+static struct vsp *the_vsp;
+
+static void on_signal(int sig)
+{
+	if (the_vsp)
+		vsp_stop(the_vsp);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: enl-icvsp --vm SOCKET [--instance GUID] [-v|-q]\n"
+		"Serve the Hyper-V integration services (heartbeat) of the VM\n"
+		"whose enl-host listens on SOCKET.\n"
+		"  --vm SOCKET      enl-host's VSP socket\n"
+		"  --instance GUID  heartbeat channel instance GUID\n"
+		"                   (default: the fixed one, stable across restarts)\n"
+		"  -v, --verbose    log more\n"
+		"  -q, --quiet      log errors only\n"
+		"  -h, --help       this text\n");
+}
+
+static void bad_usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "enl-icvsp: %s%s%s (try --help)\n", msg,
+		arg ? ": " : "", arg ? arg : "");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vm", required_argument, NULL, 'm' },
+		{ "instance", required_argument, NULL, 'i' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL;
+	enl_guid_t instance;
+	bool have_instance = false;
+	struct ic_chan *hb;
+	struct sigaction sa;
+	int c, err;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			sock = optarg;
+			break;
+		case 'i':
+			if (vsp_guid_parse(optarg, &instance))
+				bad_usage("bad GUID", optarg);
+			have_instance = true;
+			break;
+		case 'v':
+			vsp_verbose = 2;
+			break;
+		case 'q':
+			vsp_verbose = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			bad_usage("option needs an argument", argv[optind - 1]);
+			break;
+		default:
+			bad_usage("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		bad_usage("unexpected argument", argv[optind]);
+	if (!sock)
+		bad_usage("--vm SOCKET is required", NULL);
+
+	vsp_set_log_name("enl-icvsp");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	the_vsp = vsp_connect(sock, "icvsp", &err);
+	if (!the_vsp) {
+		fprintf(stderr, "enl-icvsp: cannot connect to %s: %s%s\n", sock,
+			strerror(-err),
+			err == -ENOENT || err == -ECONNREFUSED ?
+			" (is enl-host running?)" : "");
+		return 1;
+	}
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	err = ic_offer(the_vsp, &ic_heartbeat, have_instance ? &instance : NULL,
+		       &hb);
+	if (err) {
+		fprintf(stderr, "enl-icvsp: heartbeat offer refused: %s%s\n",
+			strerror(-err),
+			err == -EEXIST ? " (another daemon serves it)" : "");
+		vsp_free(the_vsp);
+		return 1;
+	}
+	vsp_info("heartbeat offered as relid %u", vsp_chan_relid(hb->ch));
+
+	err = vsp_run(the_vsp);
+	vsp_free(the_vsp);
+	if (err) {
+		fprintf(stderr, "enl-icvsp: connection to enl-host lost: %s\n",
+			strerror(-err));
+		return 1;
+	}
+	return 0;
+}

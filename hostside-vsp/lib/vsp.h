@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libvsp: what every VSP daemon links.  It speaks the VSP socket protocol
+ * (include/enl/vsp_proto.h, docs/vsp-socket.md) with enl-host, maps guest
+ * RAM and GPADLs, and gives a daemon its channels' rings.
+ *
+ * Single-threaded: every callback runs from vsp_run() (or from
+ * vsp_offer() while it waits for its answer), in the caller's thread.
+ * Only vsp_stop() may be called from another thread.
+ *
+ * A daemon:
+ *     v = vsp_connect(path, "icvsp", &err);
+ *     vsp_offer(v, &params, &ops, priv, &ch);   (for each channel)
+ *     vsp_run(v);                                (until enl-host goes away)
+ * and in its callbacks uses vsp_chan_send() / vsp_chan_recv().
+ */
+#ifndef ENL_LIBVSP_H
+#define ENL_LIBVSP_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <enl/types.h>
+#include <enl/guid.h>
+#include <enl/ring.h>
+#include <enl/vmbus_msg.h>
+#include <enl/vsp_proto.h>
+
+struct vsp;
+struct vsp_chan;
+
+struct vsp_chan_ops {
+	/* The guest opened the channel: rings are mapped.  After on_open
+	 * libvsp calls on_kick once, as data may already wait (reconnect). */
+	void (*on_open)(struct vsp_chan *ch);
+	/* The guest signalled (or may have): drain with vsp_chan_recv(). */
+	void (*on_kick)(struct vsp_chan *ch);
+	/* The one-shot timer of vsp_chan_timer() expired. */
+	void (*on_timer)(struct vsp_chan *ch);
+	/* The channel is closed (guest close, unload, enl-host gone, or a
+	 * corrupt ring): stop using it.  No ring access from here on. */
+	void (*on_close)(struct vsp_chan *ch);
+	/* The offer was rescinded (enlctl rescind).  Optional. */
+	void (*on_rescind)(struct vsp_chan *ch);
+	/* A GPADL of this channel is about to be unmapped.  Optional. */
+	void (*on_gpadl_teardown)(struct vsp_chan *ch, u32 gpadl);
+};
+
+struct vsp_offer_params {
+	enl_guid_t if_type;		/* device class */
+	enl_guid_t if_instance;		/* keep it stable across restarts */
+	u16 chn_flags;			/* VMBUS_CHAN_FLAG_* */
+	u16 mmio_megabytes;
+	u16 sub_channel_index;		/* 0: primary */
+	u8 user_defined[VMBUS_OFFER_USER_DATA];
+};
+
+/* What WELCOME said about the VM. */
+struct vsp_vm_info {
+	u32 version;
+	u32 ncpus;
+	u64 ram_size;
+	u64 lowmem_size;
+	u64 highmem_gpa;
+};
+
+/* ---- connection ------------------------------------------------------- */
+
+/*
+ * Connect to enl-host's socket as a daemon, say HELLO (name: for logs and
+ * status), take WELCOME and map guest RAM.  NULL on failure with *err =
+ * -errno (-ECONNREFUSED / -ENOENT: enl-host not there; -EPROTO: bad
+ * answer).
+ */
+struct vsp *vsp_connect(const char *path, const char *name, int *err);
+/* The same over an already connected SOCK_SEQPACKET fd (taken over). */
+struct vsp *vsp_connect_fd(int fd, const char *name, int *err);
+/* Close the socket, unmap everything, free the channels. */
+void vsp_free(struct vsp *v);
+
+const struct vsp_vm_info *vsp_vm(const struct vsp *v);
+
+/*
+ * Offer a channel; waits for OFFER_RESULT (dispatching other messages
+ * meanwhile).  0 and *out, or -errno: the positive status enl-host sent,
+ * negated (-EEXIST: another daemon serves this instance), or a socket
+ * error.  The channel lives until vsp_free().
+ */
+int vsp_offer(struct vsp *v, const struct vsp_offer_params *p,
+	      const struct vsp_chan_ops *ops, void *priv, struct vsp_chan **out);
+
+/*
+ * Serve until enl-host closes the socket (returns 0), vsp_stop() (returns
+ * 0) or a socket error (-errno).  Open channels get on_close first.
+ */
+int vsp_run(struct vsp *v);
+/* One poll round, at most timeout_ms (-1: no limit).  0, 1 = the peer
+ * hung up, or -errno. */
+int vsp_poll_once(struct vsp *v, int timeout_ms);
+/* Make vsp_run() return; async-signal-safe and thread-safe. */
+void vsp_stop(struct vsp *v);
+
+/*
+ * Publish key = value for `enlctl status` (relid 0: about the daemon).
+ * key: [a-z0-9_], shorter than VSP_KEY_LEN; value is truncated to fit.
+ */
+int vsp_status_set(struct vsp *v, u32 relid, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * A pointer to guest RAM [gpa, gpa + len) if all of it is RAM in one
+ * piece (not across the low-memory hole), else NULL.
+ */
+void *vsp_gpa(struct vsp *v, u64 gpa, u64 len);
+
+/* ---- channels ------------------------------------------------------------- */
+
+u32 vsp_chan_relid(const struct vsp_chan *ch);
+u32 vsp_chan_connection_id(const struct vsp_chan *ch);
+void *vsp_chan_priv(const struct vsp_chan *ch);
+struct vsp *vsp_chan_vsp(const struct vsp_chan *ch);
+bool vsp_chan_is_open(const struct vsp_chan *ch);
+bool vsp_chan_is_rescinded(const struct vsp_chan *ch);
+/* The CHANNEL_OPEN message of the current open (NULL when closed). */
+const struct vsp_channel_open *vsp_chan_open_info(const struct vsp_chan *ch);
+
+/*
+ * Send one packet to the guest (descriptor built here, offset8 = 2):
+ * 0, -EAGAIN (ring full: retry later), -EMSGSIZE, -ENOTCONN (channel not
+ * open) or -EPROTO (ring corrupt: the channel is then dropped).  Signals
+ * the guest when the ring rules say so.
+ */
+int vsp_chan_send(struct vsp_chan *ch, u16 type, u16 flags, u64 trans_id,
+		  const void *buf, u32 len);
+int vsp_chan_sendv(struct vsp_chan *ch, u16 type, u16 flags, u64 trans_id,
+		   const struct enl_iov *iov, unsigned int niov);
+/* Send a packet whose descriptor the caller built (GPA direct etc.). */
+int vsp_chan_send_raw(struct vsp_chan *ch, const struct enl_iov *iov,
+		      unsigned int niov);
+/* A completion (type 0xB) for trans_id. */
+int vsp_chan_send_completion(struct vsp_chan *ch, u64 trans_id,
+			     const void *buf, u32 len);
+
+/*
+ * Take the next packet from the guest: copies descriptor + payload into buf
+ * and publishes the new read index (signalling the guest if it waits for
+ * room).  1 (*len set), 0 (empty), -EMSGSIZE (*len = size needed),
+ * -ENOTCONN, -EPROTO (corrupt ring: channel dropped).  The descriptor in
+ * buf has been validated (see enl_ring_read()).
+ */
+int vsp_chan_recv(struct vsp_chan *ch, void *buf, u32 buf_len, u32 *len);
+
+/* Interrupt the guest for this channel now (SIEF bit + call fd). */
+int vsp_chan_signal(struct vsp_chan *ch);
+
+/* One-shot timer: on_timer after ms milliseconds (0 cancels). */
+void vsp_chan_timer(struct vsp_chan *ch, unsigned int ms);
+
+/*
+ * A GPADL of this channel mapped contiguously (first page's byte_offset
+ * not applied): pointer and its length in *len, or NULL if unknown.
+ */
+void *vsp_chan_gpadl(struct vsp_chan *ch, u32 gpadl, size_t *len);
+
+/* ---- control (enlctl) -------------------------------------------------- */
+
+/*
+ * Connect as role control, send a VSP_CTL_* request and wait for the
+ * reply.  0 with *status (0 or a positive errno from enl-host) and *text
+ * (malloc'ed, NUL-terminated; free it), or -errno.
+ */
+int vsp_ctl_request(const char *path, u32 type, u32 flags, u32 relid,
+		    u32 *status, char **text);
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* "57164f39-9115-4e78-ab55-382f3bd5422d" <-> wire form. 0 or -EINVAL. */
+int vsp_guid_parse(const char *s, enl_guid_t *g);
+void vsp_guid_format(const enl_guid_t *g, char out[37]);
+
+extern int vsp_verbose;		/* 0 quiet, 1 info (default), 2 debug */
+void vsp_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vsp_set_log_name(const char *name);
+#define vsp_err(...)	vsp_log(0, __VA_ARGS__)
+#define vsp_info(...)	vsp_log(1, __VA_ARGS__)
+#define vsp_dbg(...)	vsp_log(2, __VA_ARGS__)
+
+/* monotonic clock in milliseconds */
+u64 vsp_now_ms(void);
+
+#endif
