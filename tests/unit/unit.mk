@@ -21,6 +21,15 @@ UNIT_LDLIBS := -lcmocka -pthread
 # ---- per-test sources ---------------------------------------------------
 UNIT_SRCS_test_acpi := hostside-vsp/vmm/acpi.c $(VMM_DSDT_C)
 UNIT_SRCS_test_vmbus_server := hostside-vsp/vmm/vmbus_server.c
+UNIT_SRCS_test_ring := include/enl/ring.c
+UNIT_SRCS_test_ic := include/enl/ic.c
+UNIT_SRCS_test_libvsp := $(LIBVSP_SRCS)
+UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
+	hostside-vsp/icvsp/heartbeat.c
+# These run under ASan/UBSan (their objects inherit the flags).
+UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
+$(addprefix $(UNIT_BUILD)/,test_ring test_ic test_libvsp test_libvsp_icvsp): \
+	UNIT_CFLAGS += $(UNIT_SANITIZE)
 # --------------------------------------------------------------------------
 
 UNIT_TESTS := $(patsubst $(UNIT_DIR)/%.c,%,$(sort $(wildcard $(UNIT_DIR)/test_*.c)))
