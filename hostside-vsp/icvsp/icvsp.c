@@ -279,3 +279,11 @@ int ic_offer(struct vsp *v, const struct ic_service *svc,
 	*out = ic;
 	return 0;
 }
+
+void ic_free(struct ic_chan *ic)
+{
+	if (!ic)
+		return;
+	free(ic->priv);
+	free(ic);
+}

@@ -60,6 +60,9 @@ struct ic_chan {
 int ic_offer(struct vsp *v, const struct ic_service *svc,
 	     const enl_guid_t *instance, struct ic_chan **out);
 
+/* Free what ic_offer() allocated; after vsp_free() of its connection. */
+void ic_free(struct ic_chan *ic);
+
 /* Send a request (flags TRANSACTION|REQUEST) with the negotiated versions.
  * 0 with *trans_id (may be NULL), or the vsp_chan_send() error. */
 int ic_send_request(struct ic_chan *ic, const void *body, u16 len,

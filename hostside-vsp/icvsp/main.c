@@ -125,6 +125,7 @@ int main(int argc, char **argv)
 
 	err = vsp_run(the_vsp);
 	vsp_free(the_vsp);
+	ic_free(hb);
 	if (err) {
 		fprintf(stderr, "enl-icvsp: connection to enl-host lost: %s\n",
 			strerror(-err));

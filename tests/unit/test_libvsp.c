@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of libvsp (hostside-vsp/lib): guest-RAM translation and
+ * GPADL mapping bounds, GPADL part reassembly, GUID text, and the message
+ * dispatcher fed with good and malformed messages from a fake enl-host
+ * (the messages are queued in a socketpair before libvsp reads them, so
+ * no threads are needed here; test_libvsp_icvsp.c runs a whole daemon).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "hostside-vsp/lib/vsp_internal.h"
+
+#define MB (1ull << 20)
+#define GB (1ull << 30)
+
+/* 3 MiB low + 1 MiB high at 4 GiB, page n of the memfd holds n in its
+ * first 8 bytes. */
+static int make_ram(u64 size)
+{
+	int fd = memfd_create("test-ram", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	for (u64 off = 0; off < size; off += 4096)
+		assert_int_equal(pwrite(fd, &off, 8, (off_t)off), 8);
+	return fd;
+}
+
+static void test_ram_setup(void **state)
+{
+	struct vsp_ram r;
+
+	assert_int_equal(vsp_ram_setup(&r, 3, 4 * MB, 4 * MB, 3 * MB, 4 * GB), 0);
+	/* memfd smaller than ram_size */
+	assert_int_equal(vsp_ram_setup(&r, 3, 2 * MB, 4 * MB, 3 * MB, 4 * GB), -EPROTO);
+	/* low memory larger than RAM */
+	assert_int_equal(vsp_ram_setup(&r, 3, 4 * MB, 4 * MB, 5 * MB, 4 * GB), -EPROTO);
+	/* high memory starting inside low memory */
+	assert_int_equal(vsp_ram_setup(&r, 3, 4 * MB, 4 * MB, 3 * MB, 2 * MB), -EPROTO);
+	/* unaligned */
+	assert_int_equal(vsp_ram_setup(&r, 3, 4 * MB, 4 * MB, 3 * MB + 1, 4 * GB), -EPROTO);
+	/* high memory wrapping around the address space */
+	assert_int_equal(vsp_ram_setup(&r, 3, 4 * MB, 4 * MB, 3 * MB,
+				       UINT64_MAX & ~4095ull), -EPROTO);
+	/* all low: highmem_gpa ignored */
+	assert_int_equal(vsp_ram_setup(&r, 3, 4 * MB, 4 * MB, 4 * MB, 0), 0);
+	assert_int_equal(vsp_ram_setup(&r, 3, 4 * MB, 0, 0, 0), -EPROTO);
+}
+
+static void test_ram_offset(void **state)
+{
+	struct vsp_ram r;
+	u64 off;
+
+	assert_int_equal(vsp_ram_setup(&r, 3, 4 * MB, 4 * MB, 3 * MB, 4 * GB), 0);
+	assert_int_equal(vsp_ram_offset(&r, 0, 4096, &off), 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(vsp_ram_offset(&r, 3 * MB - 4096, 4096, &off), 0);
+	assert_int_equal(off, 3 * MB - 4096);
+	/* across the end of low memory */
+	assert_int_equal(vsp_ram_offset(&r, 3 * MB - 4096, 8192, &off), -ERANGE);
+	/* the hole */
+	assert_int_equal(vsp_ram_offset(&r, 3 * MB, 4096, &off), -ERANGE);
+	assert_int_equal(vsp_ram_offset(&r, 4 * GB - 4096, 4096, &off), -ERANGE);
+	/* high memory */
+	assert_int_equal(vsp_ram_offset(&r, 4 * GB, 4096, &off), 0);
+	assert_int_equal(off, 3 * MB);
+	assert_int_equal(vsp_ram_offset(&r, 4 * GB + MB - 4096, 4096, &off), 0);
+	assert_int_equal(off, 4 * MB - 4096);
+	/* beyond RAM */
+	assert_int_equal(vsp_ram_offset(&r, 4 * GB + MB, 4096, &off), -ERANGE);
+	assert_int_equal(vsp_ram_offset(&r, 4 * GB + MB - 4096, 8192, &off), -ERANGE);
+	assert_int_equal(vsp_ram_offset(&r, UINT64_MAX - 10, 4096, &off), -ERANGE);
+	assert_int_equal(vsp_ram_offset(&r, 0, UINT64_MAX, &off), -ERANGE);
+	assert_int_equal(vsp_ram_offset(&r, 4 * GB, UINT64_MAX, &off), -ERANGE);
+}
+
+static void test_map_pfns(void **state)
+{
+	struct vsp_ram r;
+	int fd = make_ram(4 * MB);
+	const u64 hi = (4 * GB) >> 12;
+	/* scattered, low and high, with a run of two */
+	u64 pfn[] = { 0x100, hi + 2, 0x2ff, 0x10, 0x11 };
+	u64 bad[][2] = {
+		{ 0x100, 0x300 },			/* first page of the hole */
+		{ 0x100, hi - 1 },			/* last page of the hole */
+		{ hi + 256, 0x100 },			/* past the end of RAM */
+		{ 0x100, UINT64_MAX },			/* pfn << 12 overflows */
+		{ 0x100, (UINT64_MAX >> 12) },
+	};
+	void *va;
+
+	assert_int_equal(vsp_ram_setup(&r, fd, 4 * MB, 4 * MB, 3 * MB, 4 * GB), 0);
+	assert_int_equal(vsp_ram_map_pfns(&r, pfn, 5, &va), 0);
+	for (int i = 0; i < 5; i++) {
+		u64 v, want;
+
+		assert_int_equal(vsp_ram_offset(&r, pfn[i] << 12, 4096, &want), 0);
+		memcpy(&v, (u8 *)va + i * 4096, 8);
+		assert_int_equal(v, want);
+	}
+	/* shared: a write through the mapping reaches the memfd */
+	memcpy((u8 *)va + 4096 + 8, "ABCDEFGH", 8);
+	{
+		char got[8];
+
+		assert_int_equal(pread(fd, got, 8, (off_t)(3 * MB + 2 * 4096 + 8)), 8);
+		assert_memory_equal(got, "ABCDEFGH", 8);
+	}
+	munmap(va, 5 * 4096);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(vsp_ram_map_pfns(&r, bad[i], 2, &va), -ERANGE);
+	assert_int_equal(vsp_ram_map_pfns(&r, pfn, 0, &va), -EINVAL);
+	close(fd);
+}
+
+/* One GPADL message header. */
+static struct vsp_gpadl part(u32 relid, u32 id, u32 total, u32 first, u32 count)
+{
+	struct vsp_gpadl m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = VSP_GPADL;
+	m.hdr.len = (u32)(sizeof(m) + count * 8);
+	m.relid = relid;
+	m.gpadl = id;
+	m.total_pages = total;
+	m.first = first;
+	m.count = count;
+	m.byte_count = total * 4096;
+	return m;
+}
+
+static void test_gpadl_parts(void **state)
+{
+	struct vsp_gpadl_map *list = NULL, *g;
+	u64 pfn[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct vsp_gpadl m;
+
+	/* three parts in order */
+	m = part(5, 10, 8, 0, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), 0);
+	m = part(5, 10, 8, 3, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn + 3, 1024), 0);
+	m = part(5, 10, 8, 6, 2);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn + 6, 1024), 1);
+	g = vsp_gpadl_find(list, 5, 10);
+	assert_non_null(g);
+	assert_memory_equal(g->pfn, pfn, sizeof(pfn));
+	/* more pages after completion */
+	m = part(5, 10, 8, 8, 1);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	/* same handle again from the start: refused, complete one kept */
+	m = part(5, 10, 8, 0, 8);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	assert_non_null(vsp_gpadl_find(list, 5, 10));
+	/* same handle, other relid: a different GPADL */
+	m = part(6, 10, 1, 0, 1);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), 1);
+
+	/* gap: first skips pages -> dropped */
+	m = part(5, 11, 8, 0, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), 0);
+	m = part(5, 11, 8, 4, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	assert_null(vsp_gpadl_find(list, 5, 11));
+	/* overlap */
+	m = part(5, 12, 8, 0, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), 0);
+	m = part(5, 12, 8, 2, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	assert_null(vsp_gpadl_find(list, 5, 12));
+	/* total changes */
+	m = part(5, 13, 8, 0, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), 0);
+	m = part(5, 13, 9, 3, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	/* byte range changes */
+	m = part(5, 14, 8, 0, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), 0);
+	m = part(5, 14, 8, 3, 3);
+	m.byte_offset = 8;
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	/* count running past total */
+	m = part(5, 15, 4, 0, 2);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), 0);
+	m = part(5, 15, 4, 2, 3);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	/* continuation with no start */
+	m = part(5, 16, 4, 2, 2);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	/* first part: bad shapes */
+	m = part(5, 17, 0, 0, 0);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	m = part(5, 17, 4, 0, 5);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	m = part(5, 17, 4, 0, 0);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	m = part(5, 17, 2048, 0, 1);		/* more pages than RAM */
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	m = part(5, 17, VSP_GPADL_MAX_PAGES + 1, 0, 1);
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, UINT64_MAX), -EPROTO);
+	m = part(5, 17, 2, 0, 2);
+	m.byte_count = 3 * 4096;		/* range beyond its pages */
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	m = part(5, 17, 2, 0, 2);
+	m.byte_offset = 4096;
+	m.byte_count = 4096;
+	assert_int_equal(vsp_gpadl_part(&list, &m, pfn, 1024), -EPROTO);
+	assert_null(vsp_gpadl_find(list, 5, 17));
+
+	while (list)
+		vsp_gpadl_drop(&list, list);
+}
+
+static void test_guid(void **state)
+{
+	static const enl_guid_t hb = ENL_GUID_HEARTBEAT;
+	enl_guid_t g;
+	char s[37];
+
+	assert_int_equal(vsp_guid_parse("57164f39-9115-4e78-ab55-382f3bd5422d", &g), 0);
+	assert_memory_equal(&g, &hb, sizeof(g));
+	vsp_guid_format(&g, s);
+	assert_string_equal(s, "57164f39-9115-4e78-ab55-382f3bd5422d");
+	assert_int_equal(vsp_guid_parse("57164F39-9115-4E78-AB55-382F3BD5422D", &g), 0);
+	assert_memory_equal(&g, &hb, sizeof(g));
+	assert_int_equal(vsp_guid_parse("57164f39-9115-4e78-ab55-382f3bd5422", &g), -EINVAL);
+	assert_int_equal(vsp_guid_parse("57164f39-9115-4e78-ab55-382f3bd5422dd", &g), -EINVAL);
+	assert_int_equal(vsp_guid_parse("57164f39+9115-4e78-ab55-382f3bd5422d", &g), -EINVAL);
+	assert_int_equal(vsp_guid_parse("57164f39-9115-4e78-ab55-382f3bd5422g", &g), -EINVAL);
+	assert_int_equal(vsp_guid_parse("", &g), -EINVAL);
+}
+
+/* ---- dispatcher, fed through a socketpair ------------------------------- */
+
+static void host_send(int fd, const void *m, size_t len, const int *fds, int nfds)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+	} c;
+	struct iovec iov = { (void *)m, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		memset(&c, 0, sizeof(c));
+		mh.msg_control = c.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
+	}
+	assert_int_equal(sendmsg(fd, &mh, 0), (ssize_t)len);
+}
+
+/* Next message to the host that is not a STATUS_SET; 0 if none. */
+static int host_recv(int fd, u8 *buf, u32 *type)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct vsp_hdr h;
+		ssize_t n;
+
+		if (poll(&p, 1, 0) != 1)
+			return 0;
+		n = recv(fd, buf, VSP_MSG_MAX, 0);
+		assert_true(n >= (ssize_t)sizeof(h));
+		memcpy(&h, buf, sizeof(h));
+		assert_int_equal(h.len, n);
+		if (h.type == VSP_STATUS_SET)
+			continue;
+		*type = h.type;
+		return (int)n;
+	}
+}
+
+struct dfix {
+	int sv[2];
+	int ramfd;
+	struct vsp *v;
+	struct vsp_chan *ch;
+	int opens, closes, kicks, rescinds, teardowns;
+	u8 *buf;
+};
+
+static void d_open(struct vsp_chan *ch) { ((struct dfix *)vsp_chan_priv(ch))->opens++; }
+static void d_close(struct vsp_chan *ch) { ((struct dfix *)vsp_chan_priv(ch))->closes++; }
+static void d_kick(struct vsp_chan *ch) { ((struct dfix *)vsp_chan_priv(ch))->kicks++; }
+static void d_rescind(struct vsp_chan *ch) { ((struct dfix *)vsp_chan_priv(ch))->rescinds++; }
+static void d_teardown(struct vsp_chan *ch, u32 g) { ((struct dfix *)vsp_chan_priv(ch))->teardowns++; }
+
+static const struct vsp_chan_ops d_ops = {
+	.on_open = d_open, .on_close = d_close, .on_kick = d_kick,
+	.on_rescind = d_rescind, .on_gpadl_teardown = d_teardown,
+};
+
+static void queue_welcome(struct dfix *f, u64 ram, u64 low, u64 high)
+{
+	struct vsp_welcome w;
+
+	memset(&w, 0, sizeof(w));
+	w.hdr.type = VSP_WELCOME;
+	w.hdr.len = sizeof(w);
+	w.version = VSP_PROTO_VERSION;
+	w.ncpus = 2;
+	w.ram_size = ram;
+	w.lowmem_size = low;
+	w.highmem_gpa = high;
+	host_send(f->sv[0], &w, sizeof(w), &f->ramfd, 1);
+}
+
+static void queue_offer_result(struct dfix *f, u32 cookie, u32 status, u32 relid)
+{
+	struct vsp_offer_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = VSP_OFFER_RESULT;
+	r.hdr.len = sizeof(r);
+	r.cookie = cookie;
+	r.status = status;
+	r.relid = relid;
+	r.connection_id = 0x1000 + relid;
+	host_send(f->sv[0], &r, sizeof(r), NULL, 0);
+}
+
+static struct dfix *dfix_new(void)
+{
+	struct dfix *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->buf = malloc(VSP_MSG_MAX);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, f->sv), 0);
+	f->ramfd = make_ram(4 * MB);
+	return f;
+}
+
+static void dfix_free(struct dfix *f)
+{
+	vsp_free(f->v);
+	close(f->sv[0]);
+	close(f->ramfd);
+	free(f->buf);
+	free(f);
+}
+
+static void connect_and_offer(struct dfix *f, u32 relid)
+{
+	struct vsp_offer_params p;
+	int err;
+	u32 type;
+
+	queue_welcome(f, 4 * MB, 3 * MB, 4 * GB);
+	f->v = vsp_connect_fd(f->sv[1], "test", &err);
+	assert_non_null(f->v);
+	assert_int_equal(vsp_vm(f->v)->ncpus, 2);
+	assert_true(host_recv(f->sv[0], f->buf, &type) > 0);
+	assert_int_equal(type, VSP_HELLO);
+	memset(&p, 0, sizeof(p));
+	p.if_type = (enl_guid_t)ENL_GUID_HEARTBEAT;
+	queue_offer_result(f, 1, 0, relid);
+	assert_int_equal(vsp_offer(f->v, &p, &d_ops, f, &f->ch), 0);
+	assert_int_equal(vsp_chan_relid(f->ch), relid);
+	assert_true(host_recv(f->sv[0], f->buf, &type) > 0);
+	assert_int_equal(type, VSP_OFFER);
+}
+
+static void test_connect_errors(void **state)
+{
+	struct dfix *f = dfix_new();
+	struct vsp_offer_params p;
+	struct vsp_chan *ch;
+	int err;
+
+	/* WELCOME whose RAM is larger than the memfd */
+	queue_welcome(f, 8 * MB, 3 * MB, 4 * GB);
+	assert_null(vsp_connect_fd(f->sv[1], "test", &err));
+	assert_int_equal(err, -EPROTO);
+	close(f->sv[0]);
+	/* enl-host hangs up */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, f->sv), 0);
+	close(f->sv[0]);
+	assert_null(vsp_connect_fd(f->sv[1], "test", &err));
+	assert_true(err == -ECONNRESET || err == -EPIPE);
+	/* OFFER refused with EEXIST */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, f->sv), 0);
+	queue_welcome(f, 4 * MB, 4 * MB, 0);
+	f->v = vsp_connect_fd(f->sv[1], "test", &err);
+	assert_non_null(f->v);
+	queue_offer_result(f, 1, EEXIST, 0);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(vsp_offer(f->v, &p, &d_ops, f, &ch), -EEXIST);
+	/* relid out of range */
+	queue_offer_result(f, 2, 0, VMBUS_MAX_RELID + 1);
+	assert_int_equal(vsp_offer(f->v, &p, &d_ops, f, &ch), -EPROTO);
+	dfix_free(f);
+}
+
+static void send_gpadl(struct dfix *f, u32 relid, u32 id, const u64 *pfn,
+		       u32 total, u32 first, u32 count, int len_delta)
+{
+	struct vsp_gpadl m = part(relid, id, total, first, count);
+
+	memcpy(f->buf, &m, sizeof(m));
+	memcpy(f->buf + sizeof(m), pfn + first, count * 8);
+	m.hdr.len = (u32)((int)(sizeof(m) + count * 8) + len_delta);
+	memcpy(f->buf, &m, sizeof(m));
+	host_send(f->sv[0], f->buf, m.hdr.len, NULL, 0);
+}
+
+static void send_open(struct dfix *f, u32 relid, u32 gpadl, u32 down, int nfds)
+{
+	struct vsp_channel_open m;
+	int fds[2] = { eventfd(0, 0), eventfd(0, 0) };
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = VSP_CHANNEL_OPEN;
+	m.hdr.len = sizeof(m);
+	m.relid = relid;
+	m.ring_gpadl = gpadl;
+	m.downstream_offset = down;
+	m.sief_gpa = 0x200000;
+	host_send(f->sv[0], &m, sizeof(m), fds, nfds);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void send_relid_msg(struct dfix *f, u32 type, u32 relid)
+{
+	struct vsp_relid m = { .hdr = { type, sizeof(m) }, .relid = relid };
+
+	host_send(f->sv[0], &m, sizeof(m), NULL, 0);
+}
+
+static void pump(struct dfix *f)
+{
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(vsp_poll_once(f->v, 0), 0);
+}
+
+static void test_dispatch(void **state)
+{
+	struct dfix *f = dfix_new();
+	u64 pfn[4] = { 0x100, 0x101, 0x102, 0x103 };
+	u64 hole[4] = { 0x100, 0x300, 0x102, 0x103 };
+	u32 type;
+	int n;
+
+	connect_and_offer(f, 5);
+	/* the guest initialises its ring headers (pages 0x100, 0x102) */
+	{
+		static const u8 zero[4096];
+
+		assert_int_equal(pwrite(f->ramfd, zero, 4096, 0x100000), 4096);
+		assert_int_equal(pwrite(f->ramfd, zero, 4096, 0x102000), 4096);
+	}
+
+	/* junk that must be dropped without harm */
+	{
+		struct vsp_hdr h = { 9999, sizeof(h) };
+		host_send(f->sv[0], &h, sizeof(h), NULL, 0);
+		struct vsp_hdr lie = { VSP_CHANNEL_CLOSE, 100 };	/* len lies */
+		host_send(f->sv[0], &lie, sizeof(lie), NULL, 0);
+		host_send(f->sv[0], "abc", 3, NULL, 0);			/* short */
+		struct vsp_relid shortc = { .hdr = { VSP_CHANNEL_CLOSE, 12 } };
+		host_send(f->sv[0], &shortc, 12, NULL, 0);
+	}
+	send_gpadl(f, 5, 1, pfn, 4, 0, 4, 8);		/* length != count */
+	send_gpadl(f, 9, 1, pfn, 4, 0, 4, 0);		/* not our relid */
+	send_gpadl(f, 5, 2, hole, 4, 0, 4, 0);		/* has a page in the hole */
+	send_open(f, 5, 1, 2, 0);			/* no fds */
+	send_open(f, 5, 1, 2, 2);			/* GPADL 1 never completed */
+	send_open(f, 5, 2, 2, 2);			/* GPADL 2 cannot be mapped */
+	pump(f);
+	assert_int_equal(host_recv(f->sv[0], f->buf, &type), 0);
+	assert_false(vsp_chan_is_open(f->ch));
+	assert_int_equal(f->opens, 0);
+
+	/* a good GPADL in two parts, then bad ring layouts, then a good open */
+	send_gpadl(f, 5, 3, pfn, 4, 0, 3, 0);
+	send_gpadl(f, 5, 3, pfn, 4, 3, 1, 0);
+	send_open(f, 5, 3, 1, 2);			/* first ring has no data page */
+	send_open(f, 5, 3, 3, 2);			/* second ring has no data page */
+	pump(f);
+	assert_int_equal(f->opens, 0);
+	send_open(f, 5, 3, 2, 2);
+	pump(f);
+	assert_true(vsp_chan_is_open(f->ch));
+	assert_int_equal(f->opens, 1);
+	assert_int_equal(f->kicks, 1);		/* on_kick once after on_open */
+	assert_non_null(vsp_chan_open_info(f->ch));
+
+	/* the host writes, the guest sees it in page 0x102.. (second ring) */
+	assert_int_equal(vsp_chan_send(f->ch, VMBUS_PKT_INBAND, 0, 42, "hi", 2), 0);
+	{
+		u8 *ram = vsp_gpa(f->v, 0, 3 * MB);
+
+		assert_non_null(ram);
+		struct enl_ring_hdr *h = (struct enl_ring_hdr *)(ram + 0x102000);
+
+		assert_int_equal(h->write_index, 32);
+		assert_memory_equal(ram + 0x103000 + 16, "hi", 2);
+		/* SIEF bit 5 of SINT 2 was set (signal: ring was empty) */
+		assert_int_equal(ram[0x200000 + 2 * 256] & (1 << 5), 1 << 5);
+	}
+	/* vsp_gpa bounds */
+	assert_null(vsp_gpa(f->v, 3 * MB, 1));
+	assert_null(vsp_gpa(f->v, 0, 4 * MB));
+	assert_non_null(vsp_gpa(f->v, 4 * GB, MB));
+
+	/* teardown of the ring GPADL under the open channel: stops it */
+	{
+		struct vsp_gpadl_ref t = { .hdr = { VSP_GPADL_TEARDOWN, sizeof(t) },
+					   .relid = 5, .gpadl = 3 };
+		host_send(f->sv[0], &t, sizeof(t), NULL, 0);
+		/* unknown GPADL: still answered */
+		t.gpadl = 77;
+		host_send(f->sv[0], &t, sizeof(t), NULL, 0);
+	}
+	pump(f);
+	assert_false(vsp_chan_is_open(f->ch));
+	assert_int_equal(f->closes, 1);
+	assert_int_equal(f->teardowns, 1);
+	n = host_recv(f->sv[0], f->buf, &type);
+	assert_true(n > 0);
+	assert_int_equal(type, VSP_GPADL_RELEASED);
+	n = host_recv(f->sv[0], f->buf, &type);
+	assert_int_equal(type, VSP_GPADL_RELEASED);
+	assert_int_equal(vsp_chan_send(f->ch, VMBUS_PKT_INBAND, 0, 1, "x", 1), -ENOTCONN);
+
+	/* close of a closed channel (and of an unknown relid): CLOSE_DONE */
+	send_relid_msg(f, VSP_CHANNEL_CLOSE, 5);
+	send_relid_msg(f, VSP_CHANNEL_CLOSE, 77);
+	pump(f);
+	assert_int_equal(host_recv(f->sv[0], f->buf, &type) > 0, 1);
+	assert_int_equal(type, VSP_CLOSE_DONE);
+	assert_int_equal(host_recv(f->sv[0], f->buf, &type) > 0, 1);
+	assert_int_equal(type, VSP_CLOSE_DONE);
+	assert_int_equal(f->closes, 1);
+
+	/* reopen with a new GPADL, then rescind */
+	send_gpadl(f, 5, 4, pfn, 4, 0, 4, 0);
+	send_open(f, 5, 4, 2, 2);
+	pump(f);
+	assert_true(vsp_chan_is_open(f->ch));
+	send_relid_msg(f, VSP_CHANNEL_RESCINDED, 5);
+	pump(f);
+	assert_false(vsp_chan_is_open(f->ch));
+	assert_true(vsp_chan_is_rescinded(f->ch));
+	assert_int_equal(f->rescinds, 1);
+	assert_int_equal(f->closes, 2);
+
+	/* corrupt the guest-to-host ring: the channel is dropped */
+	send_open(f, 5, 4, 2, 2);
+	pump(f);
+	assert_true(vsp_chan_is_open(f->ch));
+	assert_false(vsp_chan_is_rescinded(f->ch));
+	{
+		u8 *ram = vsp_gpa(f->v, 0, 3 * MB);
+		struct enl_ring_hdr *h = (struct enl_ring_hdr *)(ram + 0x100000);
+		u8 buf[64];
+		u32 len;
+
+		h->write_index = 12345;
+		assert_int_equal(vsp_chan_recv(f->ch, buf, sizeof(buf), &len), -EPROTO);
+		assert_false(vsp_chan_is_open(f->ch));
+		pump(f);
+		assert_int_equal(f->closes, 3);
+	}
+
+	/* enl-host goes away */
+	close(f->sv[0]);
+	assert_int_equal(vsp_poll_once(f->v, 100), 1);
+	f->sv[0] = -1;
+	dfix_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ram_setup),
+		cmocka_unit_test(test_ram_offset),
+		cmocka_unit_test(test_map_pfns),
+		cmocka_unit_test(test_gpadl_parts),
+		cmocka_unit_test(test_guid),
+		cmocka_unit_test(test_connect_errors),
+		cmocka_unit_test(test_dispatch),
+	};
+
+	vsp_verbose = getenv("VSP_TEST_VERBOSE") ? 2 : -1;
+	return cmocka_run_group_tests_name("libvsp", tests, NULL, NULL);
+}
