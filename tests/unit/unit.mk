@@ -30,6 +30,8 @@ UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
 UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 $(addprefix $(UNIT_BUILD)/,test_ring test_ic test_libvsp test_libvsp_icvsp): \
 	UNIT_CFLAGS += $(UNIT_SANITIZE)
+# test_libvsp_icvsp also runs the real enl-icvsp (and kills it with -9).
+$(UNIT_BUILD)/test_libvsp_icvsp: | $(BIN)/enl-icvsp
 # --------------------------------------------------------------------------
 
 UNIT_TESTS := $(patsubst $(UNIT_DIR)/%.c,%,$(sort $(wildcard $(UNIT_DIR)/test_*.c)))

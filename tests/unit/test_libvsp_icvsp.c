@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * End to end in user space: the enl-icvsp heartbeat service (icvsp.c +
+ * heartbeat.c + libvsp) runs in a thread against a fake enl-host (this
+ * file, over a socketpair) and a fake guest (this file too: it owns a
+ * memfd as guest RAM, lays out the ring GPADL, and answers NEGOTIATE and
+ * heartbeats in the rings with the same ring and IC cores a guest module
+ * uses).  Covered: HELLO/WELCOME/OFFER, GPADL in parts, open, negotiation,
+ * heartbeats and their status keys, close/teardown/reopen, and a daemon
+ * restart that resumes from the ring indices left in guest memory.
+ * Also runs the real enl-icvsp binary (when built) and kills it with -9.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include <enl/hv_tlfs.h>
+#include "hostside-vsp/icvsp/icvsp.h"
+#include "hostside-vsp/lib/vsp_internal.h"
+
+#define MB (1ull << 20)
+#define GB (1ull << 30)
+#define RAM_SIZE (4 * MB)
+#define LOWMEM (3 * MB)
+#define HIGH_GPA (4 * GB)
+#define HIGH_PFN (HIGH_GPA >> 12)
+#define RELID 7
+#define RING_GPADL 0xe1
+#define SIEF_GPA 0x200000ull
+
+static const struct enl_ic_version fw_v[] = ENL_IC_FW_VERSIONS;
+static const struct enl_ic_version hb_v[] = ENL_IC_HEARTBEAT_VERSIONS;
+
+/* the ring GPADL: guest-to-host ring = pages 0-1, host-to-guest = 2-3,
+ * scattered over low and high memory */
+static const u64 ring_pfns[4] = { 0x100, HIGH_PFN + 2, 0x150, 0x151 };
+
+struct world {
+	int memfd;
+	u8 *ram;
+	int host_fd;		/* fake enl-host's end of the socket */
+	int kick_fd, call_fd;	/* eventfds: kick = guest -> daemon */
+	struct enl_ring g2h;	/* the guest writes */
+	struct enl_ring h2g;	/* the guest reads */
+	/* status keys seen */
+	char keys[32][VSP_KEY_LEN];
+	char vals[32][VSP_VALUE_LEN];
+	int nkv;
+	/* guest counters */
+	int negotiates, beats, signals;
+	u64 last_seq;
+	/* daemon thread */
+	pthread_t thr;
+	int daemon_fd;
+	struct vsp *v;
+	struct ic_chan *ic;
+	int daemon_err;
+	u8 *buf;
+};
+
+static u8 *gpa(struct world *w, u64 a)
+{
+	return a < LOWMEM ? w->ram + a : w->ram + LOWMEM + (a - HIGH_GPA);
+}
+
+static const char *kv(struct world *w, const char *key)
+{
+	for (int i = 0; i < w->nkv; i++)
+		if (!strcmp(w->keys[i], key))
+			return w->vals[i];
+	return "";
+}
+
+static void record_status(struct world *w, const struct vsp_status_set *m)
+{
+	int i;
+
+	assert_int_equal(m->relid, RELID);
+	for (i = 0; i < w->nkv; i++)
+		if (!strncmp(w->keys[i], m->key, VSP_KEY_LEN))
+			break;
+	if (i == w->nkv) {
+		assert_true(w->nkv < 32);
+		w->nkv++;
+	}
+	memcpy(w->keys[i], m->key, VSP_KEY_LEN);
+	memcpy(w->vals[i], m->value, VSP_VALUE_LEN);
+	w->keys[i][VSP_KEY_LEN - 1] = 0;
+	w->vals[i][VSP_VALUE_LEN - 1] = 0;
+}
+
+static void host_send(int fd, const void *m, size_t len, const int *fds, int nfds)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 2)];
+	} c;
+	struct iovec iov = { (void *)m, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		memset(&c, 0, sizeof(c));
+		mh.msg_control = c.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
+	}
+	assert_int_equal(sendmsg(fd, &mh, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/*
+ * Next message from the daemon, STATUS_SETs recorded on the way.  Returns
+ * its type, or 0 after timeout_ms without one (-1 on hang-up).
+ */
+static int host_recv(struct world *w, int timeout_ms)
+{
+	u64 end = vsp_now_ms() + (u64)timeout_ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = w->host_fd, .events = POLLIN };
+		int fds[VSP_MAX_FDS], nfds, n;
+		struct vsp_hdr h;
+		u64 now = vsp_now_ms();
+
+		if (poll(&p, 1, now >= end ? 0 : (int)(end - now)) != 1)
+			return 0;
+		n = vsp_recv_msg(w->host_fd, w->buf, VSP_MSG_MAX, fds, &nfds);
+		if (n == 0)
+			return -1;
+		assert_true(n > 0);
+		assert_int_equal(nfds, 0);
+		memcpy(&h, w->buf, sizeof(h));
+		if (h.type == VSP_STATUS_SET) {
+			assert_int_equal(n, sizeof(struct vsp_status_set));
+			record_status(w, (const void *)w->buf);
+			continue;
+		}
+		return (int)h.type;
+	}
+}
+
+static void expect(struct world *w, u32 type)
+{
+	assert_int_equal(host_recv(w, 5000), (int)type);
+}
+
+/* ---- the daemon thread ------------------------------------------------- */
+
+static void *daemon_main(void *arg)
+{
+	struct world *w = arg;
+	int err;
+
+	w->v = vsp_connect_fd(w->daemon_fd, "icvsp", &err);
+	if (!w->v) {
+		w->daemon_err = err;
+		return NULL;
+	}
+	err = ic_offer(w->v, &ic_heartbeat, NULL, &w->ic);
+	if (err) {
+		w->daemon_err = err;
+		return NULL;
+	}
+	w->daemon_err = vsp_run(w->v);
+	return NULL;
+}
+
+static void daemon_start(struct world *w)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	w->host_fd = sv[0];
+	w->daemon_fd = sv[1];
+	w->v = NULL;
+	w->ic = NULL;
+	assert_int_equal(pthread_create(&w->thr, NULL, daemon_main, w), 0);
+}
+
+/* enl-host goes away (or the daemon dies: the same on this socket) */
+static void daemon_stop(struct world *w)
+{
+	close(w->host_fd);
+	w->host_fd = -1;
+	pthread_join(w->thr, NULL);
+	assert_int_equal(w->daemon_err, 0);
+	vsp_free(w->v);
+	ic_free(w->ic);
+	w->v = NULL;
+	w->ic = NULL;
+}
+
+/* ---- the fake enl-host ---------------------------------------------------- */
+
+static void host_handshake(struct world *w)
+{
+	struct vsp_hello hello;
+	struct vsp_welcome wel;
+	struct vsp_offer off;
+	struct vsp_offer_result res;
+	static const enl_guid_t hb = ENL_GUID_HEARTBEAT;
+	enl_guid_t inst;
+
+	expect(w, VSP_HELLO);
+	memcpy(&hello, w->buf, sizeof(hello));
+	assert_int_equal(hello.role, VSP_ROLE_DAEMON);
+	assert_int_equal(hello.version, VSP_PROTO_VERSION);
+	assert_string_equal(hello.name, "icvsp");
+
+	memset(&wel, 0, sizeof(wel));
+	wel.hdr.type = VSP_WELCOME;
+	wel.hdr.len = sizeof(wel);
+	wel.version = VSP_PROTO_VERSION;
+	wel.ncpus = 1;
+	wel.ram_size = RAM_SIZE;
+	wel.lowmem_size = LOWMEM;
+	wel.highmem_gpa = HIGH_GPA;
+	host_send(w->host_fd, &wel, sizeof(wel), &w->memfd, 1);
+
+	expect(w, VSP_OFFER);
+	memcpy(&off, w->buf, sizeof(off));
+	assert_memory_equal(&off.if_type, &hb, sizeof(hb));
+	assert_int_equal(vsp_guid_parse("656e6c00-6862-4000-8000-000000000001", &inst), 0);
+	assert_memory_equal(&off.if_instance, &inst, sizeof(inst));
+
+	memset(&res, 0, sizeof(res));
+	res.hdr.type = VSP_OFFER_RESULT;
+	res.hdr.len = sizeof(res);
+	res.cookie = off.cookie;
+	res.relid = RELID;
+	res.connection_id = 0x2000 + RELID;
+	host_send(w->host_fd, &res, sizeof(res), NULL, 0);
+}
+
+/* GPADL in two parts, then CHANNEL_OPEN with the eventfds */
+static void host_open(struct world *w)
+{
+	u8 msg[sizeof(struct vsp_gpadl) + 4 * 8];
+	struct vsp_gpadl g;
+	struct vsp_channel_open o;
+	int fds[2] = { w->kick_fd, w->call_fd };
+
+	for (int part = 0; part < 2; part++) {
+		u32 first = part ? 3 : 0, count = part ? 1 : 3;
+
+		memset(&g, 0, sizeof(g));
+		g.hdr.type = VSP_GPADL;
+		g.hdr.len = (u32)(sizeof(g) + count * 8);
+		g.relid = RELID;
+		g.gpadl = RING_GPADL;
+		g.total_pages = 4;
+		g.first = first;
+		g.count = count;
+		g.byte_count = 4 * 4096;
+		memcpy(msg, &g, sizeof(g));
+		memcpy(msg + sizeof(g), ring_pfns + first, count * 8);
+		host_send(w->host_fd, msg, g.hdr.len, NULL, 0);
+	}
+	memset(&o, 0, sizeof(o));
+	o.hdr.type = VSP_CHANNEL_OPEN;
+	o.hdr.len = sizeof(o);
+	o.relid = RELID;
+	o.ring_gpadl = RING_GPADL;
+	o.ring_pages = 4;
+	o.downstream_offset = 2;
+	o.sief_gpa = SIEF_GPA;
+	o.connection_id = 0x2000 + RELID;
+	o.vmbus_version = VMBUS_VERSION_WIN10_V5_3;
+	host_send(w->host_fd, &o, sizeof(o), fds, 2);
+}
+
+static void host_close(struct world *w)
+{
+	struct vsp_relid c = { .hdr = { VSP_CHANNEL_CLOSE, sizeof(c) }, .relid = RELID };
+	struct vsp_gpadl_ref t = { .hdr = { VSP_GPADL_TEARDOWN, sizeof(t) },
+				   .relid = RELID, .gpadl = RING_GPADL };
+	struct vsp_relid done;
+	struct vsp_gpadl_ref rel;
+
+	host_send(w->host_fd, &c, sizeof(c), NULL, 0);
+	expect(w, VSP_CLOSE_DONE);
+	memcpy(&done, w->buf, sizeof(done));
+	assert_int_equal(done.relid, RELID);
+	host_send(w->host_fd, &t, sizeof(t), NULL, 0);
+	expect(w, VSP_GPADL_RELEASED);
+	memcpy(&rel, w->buf, sizeof(rel));
+	assert_int_equal(rel.gpadl, RING_GPADL);
+}
+
+/* ---- the fake guest ------------------------------------------------------ */
+
+/* What a guest does when it opens the channel: fresh ring headers. */
+static void guest_init_rings(struct world *w)
+{
+	memset(gpa(w, ring_pfns[0] << 12), 0, 4096);
+	memset(gpa(w, ring_pfns[2] << 12), 0, 4096);
+	((struct enl_ring_hdr *)gpa(w, ring_pfns[0] << 12))->feature_bits = 1;
+	((struct enl_ring_hdr *)gpa(w, ring_pfns[2] << 12))->feature_bits = 1;
+	assert_int_equal(enl_ring_init(&w->g2h, gpa(w, ring_pfns[0] << 12),
+				       gpa(w, ring_pfns[1] << 12), 4096), 0);
+	assert_int_equal(enl_ring_init(&w->h2g, gpa(w, ring_pfns[2] << 12),
+				       gpa(w, ring_pfns[3] << 12), 4096), 0);
+}
+
+/*
+ * Wait up to timeout_ms for the daemon's interrupt, then answer whatever
+ * the host-to-guest ring holds (as Linux's hv_utils would).
+ */
+static void guest_run(struct world *w, int timeout_ms)
+{
+	struct pollfd p = { .fd = w->call_fd, .events = POLLIN };
+	u32 *flags = (u32 *)gpa(w, SIEF_GPA + HV_VMBUS_SINT * HV_EVENT_FLAGS_BYTES);
+	u8 pkt[512];
+	u32 len;
+	u64 cnt;
+	int r;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return;
+	assert_int_equal(read(w->call_fd, &cnt, sizeof(cnt)), 8);
+	w->signals++;
+	/* the daemon set our relid's bit before interrupting */
+	assert_true(__atomic_fetch_and(&flags[RELID / 32], ~(1u << (RELID % 32)),
+				       __ATOMIC_SEQ_CST) & (1u << (RELID % 32)));
+
+	while ((r = enl_ring_read(&w->h2g, pkt, sizeof(pkt), &len)) == 1) {
+		struct vmbus_pkt_desc d;
+		struct enl_icmsg_hdr h;
+		struct enl_iov iov;
+		u8 *pl;
+		u32 plen;
+		bool sig;
+		int ans;
+
+		memcpy(&d, pkt, sizeof(d));
+		assert_int_equal(d.type, VMBUS_PKT_INBAND);
+		pl = pkt + d.offset8 * 8;
+		plen = len - d.offset8 * 8u;
+		assert_true(enl_ic_parse_hdr(pl, plen, &h) >= 0);
+		assert_int_equal(h.flags, ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_REQUEST);
+		if (h.msgtype == ENL_IC_MSG_NEGOTIATE) {
+			assert_int_equal(enl_ic_answer_negotiate(pl, plen, fw_v, 2, hb_v, 2,
+								 NULL, NULL, &ans), 0);
+			w->negotiates++;
+		} else {
+			struct enl_ic_heartbeat m;
+
+			assert_int_equal(h.msgtype, ENL_IC_MSG_HEARTBEAT);
+			assert_int_equal(h.msgver.major, 3);
+			assert_int_equal(enl_ic_answer_heartbeat(pl, plen), 0);
+			memcpy(&m, pl + ENL_IC_BODY_OFF, sizeof(m));
+			w->last_seq = m.seq;
+			w->beats++;
+		}
+		iov.base = pl;
+		iov.len = plen;
+		assert_int_equal(enl_ring_send(&w->g2h, VMBUS_PKT_INBAND, 0, d.trans_id,
+					       &iov, 1, &sig), 0);
+		if (sig) {
+			u64 one = 1;
+
+			assert_int_equal(write(w->kick_fd, &one, 8), 8);
+		}
+	}
+	assert_int_equal(r, 0);		/* never a corrupt ring */
+	enl_ring_commit(&w->h2g);
+}
+
+/* Run the guest and collect status until cond or timeout. */
+#define RUN_UNTIL(w, cond, ms) do {					\
+	u64 end_ = vsp_now_ms() + (ms);					\
+	while (!(cond) && vsp_now_ms() < end_) {			\
+		guest_run(w, 50);					\
+		host_recv(w, 0);					\
+	}								\
+	assert_true(cond);						\
+} while (0)
+
+static struct world *world_new(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	w->buf = malloc(VSP_MSG_MAX);
+	w->memfd = memfd_create("guest-ram", MFD_CLOEXEC);
+	assert_true(w->memfd >= 0);
+	assert_int_equal(ftruncate(w->memfd, RAM_SIZE), 0);
+	w->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, w->memfd, 0);
+	assert_true(w->ram != MAP_FAILED);
+	memset(w->ram, 0xa5, RAM_SIZE);		/* not zero: nothing relies on it */
+	memset(gpa(w, SIEF_GPA), 0, 4096);
+	w->kick_fd = eventfd(0, EFD_CLOEXEC);
+	w->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	munmap(w->ram, RAM_SIZE);
+	close(w->memfd);
+	close(w->kick_fd);
+	close(w->call_fd);
+	free(w->buf);
+	free(w);
+}
+
+static void test_heartbeat_e2e(void **state)
+{
+	struct world *w = world_new();
+	u32 h2g_wr, g2h_rd;
+	int beats;
+
+	daemon_start(w);
+	host_handshake(w);
+	guest_init_rings(w);
+	host_open(w);
+
+	/* negotiation, then a heartbeat a second */
+	RUN_UNTIL(w, w->negotiates >= 1, 3000);
+	RUN_UNTIL(w, w->beats >= 3 && !strcmp(kv(w, "heartbeat_seq"), "4"), 6000);
+	assert_string_equal(kv(w, "heartbeat_state"), "alive");
+	assert_string_equal(kv(w, "heartbeat_version"), "3.0");
+	assert_int_equal(w->last_seq, 4);
+
+	/* guest closes (rmmod hv_utils): close, teardown, then reopen */
+	host_close(w);
+	host_recv(w, 100);
+	assert_string_equal(kv(w, "heartbeat_state"), "closed");
+	guest_init_rings(w);
+	host_open(w);
+	beats = w->beats;
+	RUN_UNTIL(w, w->negotiates >= 2, 3000);
+	RUN_UNTIL(w, w->beats >= beats + 2, 5000);
+	RUN_UNTIL(w, !strcmp(kv(w, "heartbeat_state"), "alive"), 2000);
+
+	/* the daemon dies; a new one comes back and resumes from the ring
+	 * indices in guest memory (no guest re-init) */
+	daemon_stop(w);
+	h2g_wr = w->h2g.hdr->write_index;
+	g2h_rd = w->g2h.hdr->read_index;
+	assert_true(h2g_wr != 0 && g2h_rd != 0);
+	/* a packet the guest answered but the old daemon never read */
+	{
+		u8 junk[68] = { 0 };
+		struct enl_iov iov = { junk, sizeof(junk) };
+
+		enl_ic_build_hdr(junk, sizeof(junk), ENL_IC_MSG_HEARTBEAT, fw_v[0],
+				 hb_v[0], 40, 0, ENL_IC_FLAG_TRANSACTION |
+				 ENL_IC_FLAG_RESPONSE);
+		assert_int_equal(enl_ring_send(&w->g2h, VMBUS_PKT_INBAND, 0, 12345,
+					       &iov, 1, NULL), 0);
+	}
+	daemon_start(w);
+	host_handshake(w);
+	host_open(w);
+	beats = w->beats;
+	RUN_UNTIL(w, w->negotiates >= 3, 3000);
+	RUN_UNTIL(w, w->beats >= beats + 2, 5000);
+	/* new packets went on from the old write index (the guest's reader
+	 * would have seen garbage otherwise), and the daemon read past the
+	 * stale answer: "negotiating" was published before the NEGOTIATE
+	 * went out, so a fresh "alive" means an answer after it was read. */
+	assert_true(w->h2g.hdr->write_index != h2g_wr);
+	RUN_UNTIL(w, !strcmp(kv(w, "heartbeat_state"), "alive"), 3000);
+	assert_true(w->g2h.hdr->read_index != g2h_rd);
+	daemon_stop(w);
+	world_free(w);
+}
+
+/* ---- the real binary, killed with -9 --------------------------------------- */
+
+static char icvsp_path[4096];
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static pid_t spawn_icvsp(const char *sock)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int accept_daemon(int lfd)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+}
+
+static void test_real_binary_kill9(void **state)
+{
+	struct world *w;
+	char sock[108];
+	int lfd, status, beats;
+	pid_t pid;
+
+	if (access(icvsp_path, X_OK)) {
+		print_message("  %s not built: skipped\n", icvsp_path);
+		skip();
+	}
+	w = world_new();
+	snprintf(sock, sizeof(sock), "/tmp/enl-test-icvsp-%d.sock", (int)getpid());
+	lfd = listen_on(sock);
+
+	pid = spawn_icvsp(sock);
+	w->host_fd = accept_daemon(lfd);
+	host_handshake(w);
+	guest_init_rings(w);
+	host_open(w);
+	RUN_UNTIL(w, w->beats >= 2, 6000);
+
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(host_recv(w, 2000), -1);	/* hang-up */
+	close(w->host_fd);
+
+	pid = spawn_icvsp(sock);
+	w->host_fd = accept_daemon(lfd);
+	host_handshake(w);
+	host_open(w);			/* rings left as they were */
+	beats = w->beats;
+	RUN_UNTIL(w, w->beats >= beats + 2, 6000);
+	RUN_UNTIL(w, !strcmp(kv(w, "heartbeat_state"), "alive"), 2000);
+
+	/* enl-host goes away: the daemon exits 0 */
+	close(w->host_fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* usage errors exit 2, a missing socket exits 1 */
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 2);
+		execl(icvsp_path, "enl-icvsp", "--bogus", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	assert_int_equal(WEXITSTATUS(status), 2);
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 2);
+		execl(icvsp_path, "enl-icvsp", "--vm", "/nonexistent/sock", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	assert_int_equal(WEXITSTATUS(status), 1);
+
+	close(lfd);
+	unlink(sock);
+	world_free(w);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_heartbeat_e2e),
+		cmocka_unit_test(test_real_binary_kill9),
+	};
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	/* build/tests/unit/test_x -> build/bin/enl-icvsp */
+	if (n > 0) {
+		self[n] = 0;
+		snprintf(icvsp_path, sizeof(icvsp_path), "%s/../../bin/enl-icvsp",
+			 dirname(self));
+	}
+	signal(SIGPIPE, SIG_IGN);
+	vsp_verbose = getenv("VSP_TEST_VERBOSE") ? 2 : -1;
+	return cmocka_run_group_tests_name("libvsp+icvsp", tests, NULL, NULL);
+}
