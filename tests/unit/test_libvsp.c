@@ -18,7 +18,9 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <cmocka.h>
 
 #include "hostside-vsp/lib/vsp_internal.h"
@@ -592,6 +594,91 @@ static void test_dispatch(void **state)
 	dfix_free(f);
 }
 
+/* ---- control client against a fake enl-host ------------------------------ */
+
+struct ctl_srv {
+	int lfd;
+	struct vsp_ctl got;
+	u32 reply_status;
+	const char *reply_text;
+};
+
+static void *ctl_server(void *arg)
+{
+	struct ctl_srv *s = arg;
+	struct vsp_hello hello;
+	struct vsp_welcome w = { .hdr = { VSP_WELCOME, sizeof(w) }, .version = 1 };
+	u8 buf[512];
+	struct vsp_ctl_reply *r = (struct vsp_ctl_reply *)buf;
+	int fd = accept(s->lfd, NULL, NULL);
+	size_t tl = strlen(s->reply_text) + 1;
+
+	if (fd < 0)
+		return NULL;
+	if (recv(fd, &hello, sizeof(hello), 0) != sizeof(hello) ||
+	    hello.role != VSP_ROLE_CONTROL) {
+		close(fd);
+		return NULL;
+	}
+	send(fd, &w, sizeof(w), 0);		/* enlctl must skip it */
+	if (recv(fd, &s->got, sizeof(s->got), 0) != sizeof(s->got)) {
+		close(fd);
+		return NULL;
+	}
+	memset(buf, 0, sizeof(buf));
+	r->hdr.type = VSP_CTL_REPLY;
+	r->hdr.len = (u32)(sizeof(*r) + tl);
+	r->status = s->reply_status;
+	memcpy(r->text, s->reply_text, tl);
+	send(fd, buf, r->hdr.len, 0);
+	close(fd);
+	return NULL;
+}
+
+static void test_ctl_request(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ctl_srv s = { .reply_status = 0, .reply_text = "vmbus: connected\n" };
+	pthread_t t;
+	u32 status;
+	char *text = NULL;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/enl-test-ctl-%d.sock",
+		 (int)getpid());
+	unlink(sa.sun_path);
+	s.lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	assert_int_equal(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s.lfd, 1), 0);
+
+	pthread_create(&t, NULL, ctl_server, &s);
+	assert_int_equal(vsp_ctl_request(sa.sun_path, VSP_CTL_STATUS,
+					 VSP_CTL_FLAG_JSON, 0, &status, &text), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(s.got.hdr.type, VSP_CTL_STATUS);
+	assert_int_equal(s.got.flags, VSP_CTL_FLAG_JSON);
+	assert_int_equal(status, 0);
+	assert_string_equal(text, "vmbus: connected\n");
+	free(text);
+
+	s.reply_status = EALREADY;
+	s.reply_text = "relid 3 already rescinded";
+	pthread_create(&t, NULL, ctl_server, &s);
+	assert_int_equal(vsp_ctl_request(sa.sun_path, VSP_CTL_RESCIND, 0, 3,
+					 &status, &text), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(s.got.hdr.type, VSP_CTL_RESCIND);
+	assert_int_equal(s.got.relid, 3);
+	assert_int_equal(status, EALREADY);
+	assert_string_equal(text, "relid 3 already rescinded");
+	free(text);
+
+	close(s.lfd);
+	unlink(sa.sun_path);
+	/* nobody listening */
+	assert_int_equal(vsp_ctl_request(sa.sun_path, VSP_CTL_STATUS, 0, 0,
+					 &status, &text), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_guid),
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_dispatch),
+		cmocka_unit_test(test_ctl_request),
 	};
 
 	vsp_verbose = getenv("VSP_TEST_VERBOSE") ? 2 : -1;
