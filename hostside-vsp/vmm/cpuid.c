@@ -152,6 +152,37 @@ out:
 	return ret;
 }
 
+/*
+ * Start with every XSAVE feature the CPUID offers already enabled in XCR0.
+ * KVM recomputes CPUID 0xD's size fields when it sees XCR0 change, but
+ * where the guest's XSETBV is not intercepted (SVM emulated by TCG in the
+ * nested test bed) it never does, and the guest finds its XSAVE size
+ * inconsistent.  Linux enables the same set itself, so nothing differs.
+ */
+static void xcr0_setup(struct vcpu *vcpu, struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *d = NULL;
+	struct kvm_xcrs xcrs;
+	uint32_t i;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0xd && c->entries[i].index == 0)
+			d = &c->entries[i];
+	if (!d || ioctl(vcpu->fd, KVM_GET_XCRS, &xcrs) < 0)
+		return;
+	for (i = 0; i < xcrs.nr_xcrs; i++) {
+		if (xcrs.xcrs[i].xcr != 0)
+			continue;
+		/* Supervisor-only bits never go in XCR0. */
+		xcrs.xcrs[i].value = (d->eax | (uint64_t)d->edx << 32) &
+				     ~0xffffffff00000000ull;
+		if (ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs) < 0)
+			enl_log("vCPU %u: KVM_SET_XCRS %#llx: %s", vcpu->index,
+				(unsigned long long)xcrs.xcrs[i].value,
+				strerror(errno));
+	}
+}
+
 int cpuid_setup(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *all = cpuid_alloc(), *c = cpuid_alloc();
@@ -191,6 +222,7 @@ int cpuid_setup(struct vm *vm, struct vcpu *vcpu)
 		enl_err("KVM_SET_CPUID2: %s", strerror(errno));
 		goto out;
 	}
+	xcr0_setup(vcpu, c);
 	ret = 0;
 out:
 	free(all);

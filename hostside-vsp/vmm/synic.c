@@ -141,8 +141,12 @@ void synic_flush(struct vcpu *vcpu)
 	pthread_mutex_lock(&vm->bus_lock);
 	simp = vcpu->synic.msg_page;
 	pthread_mutex_unlock(&vm->bus_lock);
-	if (!(simp & HV_SYNIC_PAGE_ENABLE))
+	if (!(simp & HV_SYNIC_PAGE_ENABLE)) {
+		if (vcpu->mq_count)
+			enl_log("VP %u: SIMP disabled, %u messages wait",
+				vcpu->index, vcpu->mq_count);
 		return;		/* delivered once the guest enables SIMP */
+	}
 	page = vm_gpa(vm, simp & HV_SYNIC_PAGE_GPA_MASK, 4096);
 	if (!page)
 		return;
@@ -160,8 +164,11 @@ void synic_flush(struct vcpu *vcpu)
 			/* The guest may have emptied it meanwhile. */
 			if (__atomic_load_n(&slot->message_type,
 					    __ATOMIC_SEQ_CST) !=
-			    HV_MESSAGE_TYPE_NONE)
+			    HV_MESSAGE_TYPE_NONE) {
+				enl_log("VP %u: SINT %u slot busy, %u queued",
+					vcpu->index, m->sint, vcpu->mq_count);
 				break;
+			}
 		}
 		memcpy(slot->payload, m->data, m->len);
 		slot->payload_size = (uint8_t)m->len;
@@ -170,6 +177,8 @@ void synic_flush(struct vcpu *vcpu)
 		slot->sender = 0;
 		__atomic_store_n(&slot->message_type, HV_MESSAGE_TYPE_VMBUS,
 				 __ATOMIC_RELEASE);
+		enl_log("VP %u: delivered message %u (%u bytes)", vcpu->index,
+			m->len >= 4 ? m->data[0] : 0, m->len);
 		vcpu->mq_head = (vcpu->mq_head + 1) % SYNIC_QUEUE_LEN;
 		vcpu->mq_count--;
 		raised = true;
