@@ -15,15 +15,21 @@
 
 #define MAX_ENTRIES 256
 
-/* Hyper-V features we present, each only if this KVM supports it too. */
+/*
+ * Hyper-V features we present, each only if this KVM supports it too.
+ *
+ * No synthetic timers: when hv_vmbus is unloaded, Linux stops a direct-mode
+ * stimer clockevent without unbinding it (hyperv_timer.c says so), and the
+ * guest is left with no timer at all.  The LAPIC timer serves instead; its
+ * frequency comes from the Hyper-V frequency MSRs, so nothing calibrates.
+ */
 #define HV_WANT_EAX (HV_MSR_VP_RUNTIME_AVAILABLE | \
 		     HV_MSR_TIME_REF_COUNT_AVAILABLE | HV_MSR_SYNIC_AVAILABLE | \
-		     HV_MSR_SYNTIMER_AVAILABLE | HV_MSR_APIC_ACCESS_AVAILABLE | \
+		     HV_MSR_APIC_ACCESS_AVAILABLE | \
 		     HV_MSR_HYPERCALL_AVAILABLE | HV_MSR_VP_INDEX_AVAILABLE | \
 		     HV_MSR_REFERENCE_TSC_AVAILABLE | HV_ACCESS_FREQUENCY_MSRS)
 #define HV_WANT_EBX (HV_POST_MESSAGES | HV_SIGNAL_EVENTS)
-#define HV_WANT_EDX (HV_FEATURE_FREQUENCY_MSRS_AVAILABLE | \
-		     HV_STIMER_DIRECT_MODE_AVAILABLE)
+#define HV_WANT_EDX HV_FEATURE_FREQUENCY_MSRS_AVAILABLE
 
 /* Without these a VMBus guest cannot work at all. */
 static const struct {
