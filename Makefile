@@ -22,7 +22,7 @@ TEST_FUZZ_SECONDS ?= 30
 .PHONY: all test demo shell deps clean unit nested help fuzz
 .DEFAULT_GOAL := all
 
-all: host daemons
+all: host daemons modules
 
 include hostside-vsp/vmm/vmm.mk
 -include hostside-vsp/lib/lib.mk
@@ -30,6 +30,7 @@ include hostside-vsp/vmm/vmm.mk
 -include hostside-vsp/enlctl/enlctl.mk
 -include tests/unit/unit.mk
 -include tests/nested/nested.mk
+-include kernel/kernel.mk
 include tests/fuzz/fuzz.mk
 
 help:

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * enl_ic: one VMBus driver for every integration service.  Opens the
+ * channel, answers NEGOTIATE for the service's versions, and hands the
+ * service's own requests to it; see ic.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "ic.h"
+
+#define ENL_IC_RING_BYTES	(4 * PAGE_SIZE)
+#define ENL_IC_BUF_BYTES	(2 * PAGE_SIZE)
+
+static const struct enl_ic_service *const enl_ic_services[] = {
+	&enl_ic_heartbeat,
+};
+
+static const struct enl_ic_version enl_ic_fw_versions[] = ENL_IC_FW_VERSIONS;
+
+/* One packet from the host: answer it in place and send it back. */
+static void enl_ic_packet(struct enl_ic_dev *ic, u8 *pkt, u32 pkt_len)
+{
+	struct vmbus_pkt_desc d;
+	struct enl_icmsg_hdr hdr;
+	struct enl_ic_version fw, mv;
+	u8 *p;
+	u32 len;
+	int answerable, ret;
+
+	memcpy(&d, pkt, sizeof(d));
+	if (d.type != VMBUS_PKT_INBAND) {
+		pr_warn_ratelimited("%s: packet type %u ignored\n", ic->svc->name, d.type);
+		return;
+	}
+	p = pkt + d.offset8 * 8;	/* offset8 * 8 <= pkt_len: checked */
+	len = pkt_len - d.offset8 * 8;
+	if (enl_ic_parse_hdr(p, len, &hdr) < 0) {
+		pr_warn_ratelimited("%s: short IC packet (%u bytes)\n", ic->svc->name, len);
+		return;
+	}
+	ic->requests++;
+	if (hdr.msgtype == ENL_IC_MSG_NEGOTIATE) {
+		ret = enl_ic_answer_negotiate(p, len, enl_ic_fw_versions,
+					      ARRAY_SIZE(enl_ic_fw_versions),
+					      ic->svc->versions, ic->svc->nversions,
+					      &fw, &mv, &answerable);
+		if (!ret) {
+			if (!ic->negotiated || fw.major != ic->fw.major ||
+			    mv.major != ic->msgver.major || mv.minor != ic->msgver.minor)
+				pr_info("%s: IC framework %u.%u, message version %u.%u\n",
+					ic->svc->name, fw.major, fw.minor, mv.major, mv.minor);
+			ic->fw = fw;
+			ic->msgver = mv;
+			ic->negotiated = true;
+		} else {
+			pr_warn_ratelimited("%s: no common IC version (%d)\n",
+					    ic->svc->name, ret);
+		}
+		if (!answerable)
+			return;
+	} else if (hdr.msgtype == ic->svc->msgtype) {
+		if (ic->svc->handle(ic, p, len, &hdr))
+			return;
+	} else {
+		pr_warn_ratelimited("%s: IC message type %u ignored\n",
+				    ic->svc->name, hdr.msgtype);
+		return;
+	}
+	ret = enl_vmbus_send(ic->ch, VMBUS_PKT_INBAND, 0, d.trans_id, p, len);
+	if (ret)
+		pr_warn_ratelimited("%s: answer not sent (%d)\n", ic->svc->name, ret);
+}
+
+static void enl_ic_callback(struct enl_vmbus_channel *ch, void *ctx)
+{
+	struct enl_ic_dev *ic = ctx;
+	u32 len;
+	int ret;
+
+	for (;;) {
+		ret = enl_vmbus_recv(ch, ic->buf, ic->buf_len, &len);
+		if (ret <= 0)
+			break;
+		enl_ic_packet(ic, ic->buf, len);
+	}
+	if (ret == -EMSGSIZE)
+		enl_vmbus_chan_fail(ch, "IC packet larger than the buffer");
+	enl_vmbus_recv_done(ch);
+}
+
+static int enl_ic_probe(struct enl_vmbus_device *vdev,
+			const struct enl_vmbus_device_id *id)
+{
+	const struct enl_ic_service *svc = enl_ic_services[id->driver_data];
+	struct enl_ic_dev *ic;
+	int ret;
+
+	ic = kzalloc(sizeof(*ic), GFP_KERNEL);
+	if (!ic)
+		return -ENOMEM;
+	ic->buf_len = ENL_IC_BUF_BYTES;
+	ic->buf = kzalloc(ic->buf_len, GFP_KERNEL);
+	if (!ic->buf) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ic->vdev = vdev;
+	ic->ch = vdev->channel;
+	ic->svc = svc;
+	dev_set_drvdata(&vdev->dev, ic);
+	if (svc->init) {
+		ret = svc->init(ic);
+		if (ret)
+			goto fail;
+	}
+	ret = enl_vmbus_open(ic->ch, ENL_IC_RING_BYTES, ENL_IC_RING_BYTES,
+			     NULL, 0, enl_ic_callback, ic);
+	if (ret) {
+		dev_err(&vdev->dev, "%s: cannot open the channel (%d)\n", svc->name, ret);
+		if (svc->exit)
+			svc->exit(ic);
+		goto fail;
+	}
+	dev_info(&vdev->dev, "%s service bound (relid %u)\n", svc->name,
+		 enl_vmbus_chan_relid(ic->ch));
+	return 0;
+fail:
+	dev_set_drvdata(&vdev->dev, NULL);
+	kfree(ic->buf);
+	kfree(ic);
+	return ret;
+}
+
+static void enl_ic_remove(struct enl_vmbus_device *vdev)
+{
+	struct enl_ic_dev *ic = dev_get_drvdata(&vdev->dev);
+
+	enl_vmbus_close(ic->ch);
+	if (ic->svc->exit)
+		ic->svc->exit(ic);
+	dev_set_drvdata(&vdev->dev, NULL);
+	kfree(ic->buf);
+	kfree(ic);
+}
+
+/* driver_data: index in enl_ic_services[] */
+static const struct enl_vmbus_device_id enl_ic_ids[] = {
+	{ .guid = ENL_GUID_HEARTBEAT, .driver_data = 0 },
+	{ }
+};
+
+static struct enl_vmbus_driver enl_ic_driver = {
+	.name = "enl_ic",
+	.id_table = enl_ic_ids,
+	.probe = enl_ic_probe,
+	.remove = enl_ic_remove,
+};
+
+static int __init enl_ic_init(void)
+{
+	return enl_vmbus_driver_register(&enl_ic_driver);
+}
+
+static void __exit enl_ic_exit(void)
+{
+	enl_vmbus_driver_unregister(&enl_ic_driver);
+}
+
+module_init(enl_ic_init);
+module_exit(enl_ic_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("enlighten integration services (heartbeat)");
+/* modalias vmbus:<class GUID bytes in hex>, for udev and modprobe */
+MODULE_ALIAS("vmbus:394f16571591784eab55382f3bd5422d");

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Guest side of the VMBus control plane, the parts that are pure logic:
+ * the version walk, the checks on messages from the host, and the split
+ * of a GPADL into GPADL_HEADER + GPADL_BODY messages.  Compiles in the
+ * kernel (enl_vmbus.ko) and in user space (unit tests).
+ */
+#ifndef ENL_VMBUS_GUEST_H
+#define ENL_VMBUS_GUEST_H
+
+#include <enl/types.h>
+#include <enl/vmbus_msg.h>
+
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#else
+#include <errno.h>
+#include <stdbool.h>
+#endif
+
+/* Largest channel message payload (one SynIC message). */
+#define ENL_VMBUS_MSG_MAX	240
+
+/* Versions the guest asks for, most preferred first. */
+#define ENL_VMBUS_NR_VERSIONS	8
+extern const u32 enl_vmbus_versions[ENL_VMBUS_NR_VERSIONS];
+
+/* Connection id INITIATE_CONTACT for `version` goes to. */
+u32 enl_vmbus_contact_conn_id(u32 version);
+
+/*
+ * Connection id of every later message once `version` was accepted;
+ * `returned` is VERSION_RESPONSE.msg_conn_id (only meaningful from 5.0).
+ */
+u32 enl_vmbus_msg_conn_id(u32 version, u32 returned);
+
+/*
+ * Fill an INITIATE_CONTACT for version; target_vp receives the host's
+ * messages.  Before 5.0 the interrupt page GPA goes where 5.0 puts
+ * msg_sint.
+ */
+void enl_vmbus_build_contact(struct vmbus_initiate_contact *m, u32 version,
+			     u32 target_vp, u64 int_page, u64 mon1, u64 mon2);
+
+/*
+ * Check a message from the host: at least a header, at most
+ * ENL_VMBUS_MSG_MAX, a type the guest expects from the host, and long
+ * enough for that type.  Returns the type (> 0) or -EPROTO.
+ */
+int enl_vmbus_check_host_msg(const void *buf, u32 len);
+
+/* Bytes of the fixed part of each message type the host sends (0: none). */
+u32 enl_vmbus_host_msg_min_len(u32 type);
+
+/*
+ * GPADL split: a GPADL of npages pages (one range, byte offset 0) takes
+ * one GPADL_HEADER with up to VMBUS_GPADL_HEADER_PFNS page numbers, then
+ * GPADL_BODY messages with VMBUS_GPADL_BODY_PFNS each.
+ */
+u32 enl_gpadl_msg_count(u32 npages);
+
+/*
+ * Build message number idx (0 = the header) of the split into buf (at
+ * least ENL_VMBUS_MSG_MAX bytes); pfn(ctx, i) gives the page number of
+ * page i.  Returns the message length, or -EINVAL (idx out of range,
+ * npages 0 or too large for one range's byte count).
+ */
+typedef u64 (*enl_gpadl_pfn_fn)(void *ctx, u32 i);
+int enl_gpadl_build_msg(void *buf, u32 relid, u32 handle, u32 npages,
+			enl_gpadl_pfn_fn pfn, void *ctx, u32 idx);
+
+/* Largest GPADL the split supports: the range byte count is a u32. */
+#define ENL_GPADL_MAX_PAGES	((u32)(0xffffffffu / 4096))
+
+#endif
