@@ -23,12 +23,13 @@ UNIT_SRCS_test_acpi := hostside-vsp/vmm/acpi.c $(VMM_DSDT_C)
 UNIT_SRCS_test_vmbus_server := hostside-vsp/vmm/vmbus_server.c
 UNIT_SRCS_test_ring := include/enl/ring.c
 UNIT_SRCS_test_ic := include/enl/ic.c
+UNIT_SRCS_test_vmbus_guest := include/enl/vmbus_guest.c
 UNIT_SRCS_test_libvsp := $(LIBVSP_SRCS)
 UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
 	hostside-vsp/icvsp/heartbeat.c
 # These run under ASan/UBSan (their objects inherit the flags).
 UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
-$(addprefix $(UNIT_BUILD)/,test_ring test_ic test_libvsp test_libvsp_icvsp): \
+$(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_libvsp test_libvsp_icvsp): \
 	UNIT_CFLAGS += $(UNIT_SANITIZE)
 # test_libvsp_icvsp also runs the real enl-icvsp (and kills it with -9).
 $(UNIT_BUILD)/test_libvsp_icvsp: | $(BIN)/enl-icvsp
