@@ -189,17 +189,25 @@ ENL_CHAN_ATTR(cpu);
 
 static ssize_t chan_out_mask_show(struct enl_vmbus_channel *ch, char *buf)
 {
-	if (READ_ONCE(ch->state) != ENL_CHAN_OPEN)
-		return -EINVAL;
-	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->out.hdr->interrupt_mask));
+	ssize_t n = -EINVAL;
+
+	mutex_lock(&ch->lock);
+	if (ch->state == ENL_CHAN_OPEN)
+		n = sysfs_emit(buf, "%u\n", READ_ONCE(ch->out.hdr->interrupt_mask));
+	mutex_unlock(&ch->lock);
+	return n;
 }
 ENL_CHAN_ATTR(out_mask);
 
 static ssize_t chan_in_mask_show(struct enl_vmbus_channel *ch, char *buf)
 {
-	if (READ_ONCE(ch->state) != ENL_CHAN_OPEN)
-		return -EINVAL;
-	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->in.hdr->interrupt_mask));
+	ssize_t n = -EINVAL;
+
+	mutex_lock(&ch->lock);
+	if (ch->state == ENL_CHAN_OPEN)
+		n = sysfs_emit(buf, "%u\n", READ_ONCE(ch->in.hdr->interrupt_mask));
+	mutex_unlock(&ch->lock);
+	return n;
 }
 ENL_CHAN_ATTR(in_mask);
 
@@ -424,7 +432,8 @@ static void enl_chan_release_relid(struct enl_vmbus_channel *ch, bool tell)
 	mutex_unlock(&enl_channels_lock);
 	synchronize_rcu();
 	tasklet_kill(&ch->tasklet);
-	if (tell) {
+	/* the host waits for RELID_RELEASED only after a rescind */
+	if (tell && READ_ONCE(ch->rescinded)) {
 		memset(&m, 0, sizeof(m));
 		m.hdr.msgtype = CHANNELMSG_RELID_RELEASED;
 		m.child_relid = ch->relid;
