@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "icvsp.h"
 
@@ -28,15 +29,38 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: enl-icvsp --vm SOCKET [--instance GUID] [-v|-q]\n"
+		"usage: enl-icvsp --vm SOCKET [--instance GUID] [--wait S] [-v|-q]\n"
 		"Serve the Hyper-V integration services (heartbeat) of the VM\n"
 		"whose enl-host listens on SOCKET.\n"
 		"  --vm SOCKET      enl-host's VSP socket\n"
 		"  --instance GUID  heartbeat channel instance GUID\n"
 		"                   (default: the fixed one, stable across restarts)\n"
+		"  --wait S         wait up to S seconds (0: for ever) for the VM's\n"
+		"                   socket to appear, for a daemon started first\n"
 		"  -v, --verbose    log more\n"
 		"  -q, --quiet      log errors only\n"
 		"  -h, --help       this text\n");
+}
+
+/*
+ * A daemon started before its VM waits for the socket to appear and to
+ * answer: wait_s seconds, 0 for ever, negative for a single try.
+ */
+static struct vsp *connect_waiting(const char *sock, long wait_s, int *err)
+{
+	const struct timespec step = { .tv_nsec = 200 * 1000 * 1000 };
+	uint64_t deadline = vsp_now_ms() + (uint64_t)(wait_s > 0 ? wait_s : 0) * 1000;
+	struct vsp *v;
+
+	for (;;) {
+		v = vsp_connect(sock, "icvsp", err);
+		if (v || wait_s < 0 ||
+		    (*err != -ENOENT && *err != -ECONNREFUSED))
+			return v;
+		if (wait_s > 0 && vsp_now_ms() >= deadline)
+			return NULL;
+		nanosleep(&step, NULL);
+	}
 }
 
 static void bad_usage(const char *msg, const char *arg)
@@ -51,6 +75,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "vm", required_argument, NULL, 'm' },
 		{ "instance", required_argument, NULL, 'i' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -61,6 +86,7 @@ int main(int argc, char **argv)
 	bool have_instance = false;
 	struct ic_chan *hb;
 	struct sigaction sa;
+	long wait_s = -1;	/* no --wait: one try */
 	int c, err;
 
 	opterr = 0;
@@ -74,6 +100,16 @@ int main(int argc, char **argv)
 				bad_usage("bad GUID", optarg);
 			have_instance = true;
 			break;
+		case 'w': {
+			char *end;
+
+			errno = 0;
+			wait_s = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || wait_s < 0)
+				bad_usage("--wait takes whole seconds (0: forever)",
+					  optarg);
+			break;
+		}
 		case 'v':
 			vsp_verbose = 2;
 			break;
@@ -100,7 +136,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	the_vsp = vsp_connect(sock, "icvsp", &err);
+	the_vsp = connect_waiting(sock, wait_s, &err);
 	if (!the_vsp) {
 		fprintf(stderr, "enl-icvsp: cannot connect to %s: %s%s\n", sock,
 			strerror(-err),
