@@ -160,6 +160,7 @@ ATTRIBUTE_GROUPS(enl_dev);
 struct enl_chan_attr {
 	struct attribute attr;
 	ssize_t (*show)(struct enl_vmbus_channel *ch, char *buf);
+	ssize_t (*store)(struct enl_vmbus_channel *ch, const char *buf, size_t n);
 };
 
 #define to_enl_chan(k) container_of(k, struct enl_vmbus_channel, kobj)
@@ -171,8 +172,17 @@ static ssize_t enl_chan_attr_show(struct kobject *k, struct attribute *a, char *
 	return ca->show(to_enl_chan(k), buf);
 }
 
+static ssize_t enl_chan_attr_store(struct kobject *k, struct attribute *a,
+				   const char *buf, size_t n)
+{
+	struct enl_chan_attr *ca = container_of(a, struct enl_chan_attr, attr);
+
+	return ca->store ? ca->store(to_enl_chan(k), buf, n) : -EIO;
+}
+
 static const struct sysfs_ops enl_chan_sysfs_ops = {
 	.show = enl_chan_attr_show,
+	.store = enl_chan_attr_store,
 };
 
 #define ENL_CHAN_ATTR(_n)						\
@@ -185,7 +195,28 @@ static ssize_t chan_cpu_show(struct enl_vmbus_channel *ch, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->target_cpu));
 }
-ENL_CHAN_ATTR(cpu);
+
+/* writing a CPU number moves the channel's interrupts (MODIFYCHANNEL) */
+static ssize_t chan_cpu_store(struct enl_vmbus_channel *ch, const char *buf,
+			      size_t n)
+{
+	unsigned int cpu;
+	int ret;
+
+	ret = kstrtouint(buf, 10, &cpu);
+	if (ret)
+		return ret;
+	cpus_read_lock();
+	ret = enl_vmbus_set_target_cpu(ch, cpu);
+	cpus_read_unlock();
+	return ret ? ret : (ssize_t)n;
+}
+
+static struct enl_chan_attr chan_attr_cpu = {
+	.attr = { .name = "cpu", .mode = 0644 },
+	.show = chan_cpu_show,
+	.store = chan_cpu_store,
+};
 
 static ssize_t chan_out_mask_show(struct enl_vmbus_channel *ch, char *buf)
 {

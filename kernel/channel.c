@@ -440,6 +440,10 @@ void enl_chan_tasklet(struct tasklet_struct *t)
 
 	if (READ_ONCE(ch->state) != ENL_CHAN_OPEN || READ_ONCE(ch->failed) || !cb)
 		return;
+	if (READ_ONCE(ch->raw_cb)) {
+		cb(ch, ch->cb_ctx);
+		return;
+	}
 	/* no interrupts while we drain; then look once more */
 	enl_ring_mask_interrupts(&ch->in);
 	cb(ch, ch->cb_ctx);
@@ -448,6 +452,40 @@ void enl_chan_tasklet(struct tasklet_struct *t)
 	if (enl_ring_unmask_interrupts(&ch->in))
 		tasklet_schedule(&ch->tasklet);
 }
+
+bool enl_vmbus_want_space(struct enl_vmbus_channel *ch, u32 bytes)
+{
+	unsigned long flags;
+	bool ret = false;
+
+	spin_lock_irqsave(&ch->out_lock, flags);
+	if (READ_ONCE(ch->state) == ENL_CHAN_OPEN)
+		ret = enl_ring_request_space(&ch->out, bytes);
+	spin_unlock_irqrestore(&ch->out_lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(enl_vmbus_want_space);
+
+void enl_vmbus_set_raw_callback(struct enl_vmbus_channel *ch, bool raw)
+{
+	WRITE_ONCE(ch->raw_cb, raw);
+}
+EXPORT_SYMBOL_GPL(enl_vmbus_set_raw_callback);
+
+void enl_vmbus_rx_mask(struct enl_vmbus_channel *ch)
+{
+	if (READ_ONCE(ch->state) == ENL_CHAN_OPEN)
+		enl_ring_mask_interrupts(&ch->in);
+}
+EXPORT_SYMBOL_GPL(enl_vmbus_rx_mask);
+
+bool enl_vmbus_rx_unmask(struct enl_vmbus_channel *ch)
+{
+	if (READ_ONCE(ch->state) != ENL_CHAN_OPEN || READ_ONCE(ch->failed))
+		return false;
+	return enl_ring_unmask_interrupts(&ch->in);
+}
+EXPORT_SYMBOL_GPL(enl_vmbus_rx_unmask);
 
 int enl_ring_avail(struct enl_vmbus_channel *ch, bool out, u32 *read_avail,
 		   u32 *write_avail)
@@ -510,6 +548,10 @@ int enl_vmbus_set_target_cpu(struct enl_vmbus_channel *ch, unsigned int cpu)
 	if (!ret) {
 		ch->target_cpu = cpu;
 		ch->target_vp = m.target_vp;
+		pr_info("relid %u: now on CPU %u (VP %u)\n", ch->relid, cpu,
+			ch->target_vp);
+	} else {
+		pr_warn("relid %u: cannot move to CPU %u (%d)\n", ch->relid, cpu, ret);
 	}
 out:
 	mutex_unlock(&ch->lock);

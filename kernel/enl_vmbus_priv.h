@@ -89,6 +89,7 @@ struct enl_vmbus_channel {
 	enum enl_chan_state state;
 	bool rescinded;
 	bool failed;
+	bool raw_cb;			/* the driver handles the rx mask */
 	unsigned int target_cpu;
 	u32 target_vp;
 

@@ -104,6 +104,23 @@ int enl_vmbus_recv(struct enl_vmbus_channel *ch, void *buf, u32 buf_len, u32 *le
 /* Publish what was read; signals the host if it waits for room. */
 void enl_vmbus_recv_done(struct enl_vmbus_channel *ch);
 
+/*
+ * Writer side flow control: after -EAGAIN, ask the host to signal once
+ * more than `bytes` are free (the channel callback then runs).  Returns
+ * true if that much is free already: retry at once.
+ */
+bool enl_vmbus_want_space(struct enl_vmbus_channel *ch, u32 bytes);
+
+/*
+ * NAPI style: with raw mode on, the tasklet only calls the callback (which
+ * typically schedules a poll) and leaves the inbound interrupt mask to
+ * the driver: enl_vmbus_rx_mask() before polling, enl_vmbus_rx_unmask()
+ * when done, which returns true if packets arrived meanwhile (poll again).
+ */
+void enl_vmbus_set_raw_callback(struct enl_vmbus_channel *ch, bool raw);
+void enl_vmbus_rx_mask(struct enl_vmbus_channel *ch);
+bool enl_vmbus_rx_unmask(struct enl_vmbus_channel *ch);
+
 /* Stop the channel for good (bad data from the host); logs once. */
 void enl_vmbus_chan_fail(struct enl_vmbus_channel *ch, const char *why);
 
