@@ -5,6 +5,7 @@
 #   make modules        build for every kernel in ENL_KRELS (build/kernels.mk)
 #                       into build/modules/<krel>/*.ko; warnings fail
 #   make dkms-install   install the sources as DKMS package enlighten/<ver>
+#                       and kernel/modprobe.d/enlighten.conf (blacklists hv_*)
 #
 # Kbuild runs in a staged copy, build/kbuild/<krel>/, of the files it needs
 # (kernel/kbuild.mk becomes its Kbuild), so the source tree stays clean.
@@ -49,4 +50,5 @@ dkms-install:
 	dkms remove enlighten/$(DKMS_VERSION) --all >/dev/null 2>&1 || true; \
 	dkms add enlighten/$(DKMS_VERSION); \
 	dkms build enlighten/$(DKMS_VERSION); \
-	dkms install enlighten/$(DKMS_VERSION)
+	dkms install enlighten/$(DKMS_VERSION); \
+	install -D -m 644 kernel/modprobe.d/enlighten.conf /etc/modprobe.d/enlighten.conf
