@@ -52,3 +52,7 @@ dkms-install:
 	dkms build enlighten/$(DKMS_VERSION); \
 	dkms install enlighten/$(DKMS_VERSION); \
 	install -D -m 644 kernel/modprobe.d/enlighten.conf /etc/modprobe.d/enlighten.conf
+
+# The test bed puts build/modules/<krel>/*.ko into the L2 images: keep them
+# fresh for make nested / demo / shell too.
+nested-tools: modules
