@@ -150,11 +150,21 @@ static bool handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_HYPERV:
 		handle_hyperv(vcpu);
 		return true;
-	case KVM_EXIT_SHUTDOWN:
-		/* A triple fault resets a PC; Linux uses it to reboot, too. */
-		enl_log("vCPU %u: triple fault, resetting", vcpu->index);
+	case KVM_EXIT_SHUTDOWN: {
+		struct kvm_regs regs;
+
+		/*
+		 * A triple fault resets a PC.  Linux only uses it as its last
+		 * way to reboot, so say where it happened: usually a crash.
+		 */
+		if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) == 0)
+			enl_err("vCPU %u: triple fault at rip %#llx; resetting",
+				vcpu->index, (unsigned long long)regs.rip);
+		else
+			enl_err("vCPU %u: triple fault; resetting", vcpu->index);
 		vm_stop(vm, ENL_EXIT_REBOOT);
 		return false;
+	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		switch (run->system_event.type) {
 		case KVM_SYSTEM_EVENT_SHUTDOWN:
