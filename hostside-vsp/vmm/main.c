@@ -213,7 +213,8 @@ static int run_vm(struct vm *vm, int sig_fd)
 		if (vm->vsp)
 			n += vsp_server_pollfds(vm->vsp, p + n, MAX_POLL - n);
 
-		r = poll(p, (nfds_t)n, con.len ? 5 : -1);
+		/* The VSP server checks daemon deadlines once a second. */
+		r = poll(p, (nfds_t)n, con.len ? 5 : vm->vsp ? 1000 : -1);
 		if (r < 0 && errno != EINTR) {
 			enl_err("poll: %s", strerror(errno));
 			vm_stop(vm, ENL_EXIT_ERROR);
@@ -222,6 +223,8 @@ static int run_vm(struct vm *vm, int sig_fd)
 			break;
 		if (r <= 0) {
 			console_feed(vm, &con);
+			if (vm->vsp)
+				vsp_server_handle(vm->vsp, p + vsp_first, 0);
 			continue;
 		}
 		if (p[1].revents & POLLIN) {

@@ -28,6 +28,12 @@
 #define MAX_CLIENTS	64
 #define MAX_STATUS	256
 #define LOG_BUDGET	200	/* guest-caused log lines before going quiet */
+/*
+ * A guest waits for GPADL_TORNDOWN and UNLOAD_RESPONSE without a timeout,
+ * and those wait for the daemon to let go of the pages: a daemon that does
+ * not within this long is cut off, so a hung daemon cannot hang the guest.
+ */
+#define RELEASE_TIMEOUT_MS 10000
 
 struct vsp_client {
 	int fd;
@@ -59,6 +65,7 @@ struct vsp_server {
 	struct vsp_client *clients[MAX_CLIENTS];
 	struct chan_host ch[VMBUS_MAX_CHANNELS];
 	struct status_kv kv[MAX_STATUS];
+	uint64_t teardown_since[VMBUS_MAX_GPADLS];	/* ms, 0: none */
 	unsigned int log_budget;
 };
 
@@ -277,6 +284,7 @@ static void op_gpadl_created(void *ctx, struct vmbus_channel *ch,
 static bool op_gpadl_teardown(void *ctx, struct vmbus_channel *ch,
 			      const struct vmbus_gpadl *g)
 {
+	struct vm *vm = ctx;
 	struct vsp_client *c = ch->owner;
 	struct vsp_gpadl_ref m;
 
@@ -286,7 +294,10 @@ static bool op_gpadl_teardown(void *ctx, struct vmbus_channel *ch,
 	m.relid = ch->relid;
 	m.gpadl = g->handle;
 	client_send(c, &m, sizeof(m), NULL, 0);
-	return !c->dead;
+	if (c->dead)
+		return false;
+	vm->vsp->teardown_since[g - vm->bus.gpadl] = now_ms();
+	return true;
 }
 
 static void op_chan_open(void *ctx, struct vmbus_channel *ch)
@@ -901,11 +912,42 @@ int vsp_server_pollfds(struct vsp_server *v, struct pollfd *p, int max)
 	return n;
 }
 
+/* Cut off daemons that sit on a GPADL the guest wants back. */
+static void check_release_timeouts(struct vsp_server *v)
+{
+	struct vmbus_server *s = &v->vm->bus;
+	uint64_t now = now_ms();
+	unsigned int i;
+
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++) {
+		struct vmbus_gpadl *g = &s->gpadl[i];
+		struct vmbus_channel *ch;
+		struct vsp_client *c;
+
+		if (!g->used || g->state != GPADL_TEARING) {
+			v->teardown_since[i] = 0;
+			continue;
+		}
+		if (!v->teardown_since[i] ||
+		    now - v->teardown_since[i] < RELEASE_TIMEOUT_MS)
+			continue;
+		ch = vmbus_server_channel(s, g->relid);
+		c = ch ? ch->owner : NULL;
+		if (c && !c->dead) {
+			enl_err("VSP daemon %s did not release GPADL %#x of relid %u within %d s; disconnecting it",
+				c->name, g->handle, g->relid,
+				RELEASE_TIMEOUT_MS / 1000);
+			c->dead = true;
+		}
+	}
+}
+
 void vsp_server_handle(struct vsp_server *v, const struct pollfd *p, int n)
 {
 	unsigned int i;
 
 	pthread_mutex_lock(&v->vm->bus_lock);
+	check_release_timeouts(v);
 	for (i = 1; i < (unsigned int)n && i <= MAX_CLIENTS; i++) {
 		struct vsp_client *c = v->clients[i - 1];
 
