@@ -687,6 +687,10 @@ uint64_t vmbus_server_post(struct vmbus_server *s, uint32_t conn_id,
 		return HV_STATUS_SUCCESS;
 	}
 	if (s->state != VMBUS_CONNECTED) {
+		/* Linux frees its channels after UNLOAD and releases their
+		 * relids then: expected, and already done on our side. */
+		if (h.msgtype == CHANNELMSG_RELID_RELEASED)
+			return HV_STATUS_SUCCESS;
 		slog(s, "channel message %u before INITIATE_CONTACT", h.msgtype);
 		goto drop;
 	}
