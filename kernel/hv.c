@@ -185,12 +185,11 @@ static int enl_synic_online(unsigned int cpu)
 	struct enl_synic *s = per_cpu_ptr(&enl_synic, cpu);
 	u64 v;
 
-	if (!s->simp)
-		s->simp = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!s->sief)
-		s->sief = (void *)get_zeroed_page(GFP_KERNEL);
+	/* allocated for every possible CPU in enl_hv_synic_start() */
 	if (!s->simp || !s->sief)
 		return -ENOMEM;
+	memset(s->simp, 0, PAGE_SIZE);
+	memset(s->sief, 0, PAGE_SIZE);
 
 	rdmsrl(ENL_MSR_SIMP, v);
 	wrmsrl(ENL_MSR_SIMP, (v & 0xffe) | virt_to_phys(s->simp) | ENL_PAGE_ENABLE);
@@ -229,23 +228,49 @@ static int enl_synic_offline(unsigned int cpu)
 	wrmsrl(ENL_MSR_SIEFP, v & 0xffe);
 	rdmsrl(ENL_MSR_SCONTROL, v);
 	wrmsrl(ENL_MSR_SCONTROL, v & ~1ull);
-	/* the host no longer writes the pages: free them */
-	free_page((unsigned long)s->simp);
-	free_page((unsigned long)s->sief);
-	s->simp = NULL;
-	s->sief = NULL;
+	/*
+	 * The pages stay allocated until the module goes: a host that still
+	 * writes to an old SIMP/SIEF address then hits our page, not memory
+	 * the kernel has reused.
+	 */
 	return 0;
+}
+
+static void enl_synic_free_pages(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct enl_synic *s = per_cpu_ptr(&enl_synic, cpu);
+
+		free_page((unsigned long)s->simp);
+		free_page((unsigned long)s->sief);
+		s->simp = NULL;
+		s->sief = NULL;
+	}
 }
 
 int enl_hv_synic_start(void)
 {
+	unsigned int cpu;
 	int ret;
 
+	for_each_possible_cpu(cpu) {
+		struct enl_synic *s = per_cpu_ptr(&enl_synic, cpu);
+
+		s->simp = (void *)get_zeroed_page(GFP_KERNEL);
+		s->sief = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!s->simp || !s->sief) {
+			enl_synic_free_pages();
+			return -ENOMEM;
+		}
+	}
 	hv_setup_vmbus_handler(enl_vmbus_isr);
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "enl_vmbus:online",
 				enl_synic_online, enl_synic_offline);
 	if (ret < 0) {
 		hv_remove_vmbus_handler();
+		enl_synic_free_pages();
 		return ret;
 	}
 	enl_cpuhp_state = ret;
@@ -258,4 +283,5 @@ void enl_hv_synic_stop(void)
 		cpuhp_remove_state(enl_cpuhp_state);
 	enl_cpuhp_state = -1;
 	hv_remove_vmbus_handler();
+	enl_synic_free_pages();
 }
