@@ -150,21 +150,16 @@ static bool handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_HYPERV:
 		handle_hyperv(vcpu);
 		return true;
-	case KVM_EXIT_SHUTDOWN: {
-		struct kvm_regs regs;
-
+	case KVM_EXIT_SHUTDOWN:
 		/*
 		 * A triple fault resets a PC.  Linux only uses it as its last
-		 * way to reboot, so say where it happened: usually a crash.
+		 * way to reboot, so say so: usually the guest crashed.  (No
+		 * registers: on AMD, KVM has already reset the vCPU.)
 		 */
-		if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) == 0)
-			enl_err("vCPU %u: triple fault at rip %#llx; resetting",
-				vcpu->index, (unsigned long long)regs.rip);
-		else
-			enl_err("vCPU %u: triple fault; resetting", vcpu->index);
+		enl_err("vCPU %u: triple fault; resetting the guest",
+			vcpu->index);
 		vm_stop(vm, ENL_EXIT_REBOOT);
 		return false;
-	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		switch (run->system_event.type) {
 		case KVM_SYSTEM_EVENT_SHUTDOWN:
