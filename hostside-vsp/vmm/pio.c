@@ -7,6 +7,7 @@
 #include "vm.h"
 #include "layout.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #define PORT_RTC		0x70
@@ -15,6 +16,16 @@
 #define PORT_RESET_CONTROL	0xcf9
 #define RESET_CONTROL_RST_CPU	0x04
 #define SLP_EN			0x20
+
+/* Debugging aid: the first accesses to ports nothing models. */
+static void unknown_port(uint16_t port, bool out, uint8_t v)
+{
+	static atomic_uint seen;
+
+	if (atomic_fetch_add(&seen, 1) < 64)
+		enl_log("unmodelled port %#x %s %#x", port,
+			out ? "write" : "read", out ? v : 0xff);
+}
 
 static void sleep_control(struct vm *vm, uint8_t v)
 {
@@ -50,6 +61,8 @@ void pio_access(struct vm *vm, uint16_t port, bool out, uint8_t *data,
 		   (port == PORT_I8042_CMD && out && v == I8042_CMD_RESET)) {
 		enl_log("guest reset through port %#x", port);
 		vm_stop(vm, ENL_EXIT_REBOOT);
+	} else {
+		unknown_port(port, out, v);
 	}
 	pthread_mutex_unlock(&vm->dev_lock);
 
