@@ -162,6 +162,21 @@ static int check_header(const uint8_t *img, size_t len, const char *path)
 	return 0;
 }
 
+/* mov dx, ENL_PORT_RESET; mov al, ENL_RESET_VALUE; out dx, al; hlt; jmp $-1 */
+static void setup_reset_vector(struct vm *vm)
+{
+	const uint8_t stub[] = {
+		0xba, ENL_PORT_RESET & 0xff, ENL_PORT_RESET >> 8,
+		0xb0, ENL_RESET_VALUE,
+		0xee,
+		0xf4,
+		0xeb, 0xfd,
+	};
+
+	memcpy(vm_gpa(vm, ENL_RESET_VECTOR_GPA, sizeof(stub)), stub,
+	       sizeof(stub));
+}
+
 int boot_check_kernel(const char *path)
 {
 	size_t len;
@@ -238,6 +253,7 @@ int boot_load(struct vm *vm, const struct vm_config *cfg)
 		enl_err("cannot build ACPI tables for %u vCPUs", vm->ncpus);
 		goto out;
 	}
+	setup_reset_vector(vm);
 
 	bp = vm_gpa(vm, ENL_BOOT_PARAMS_GPA, PAGE_SIZE);
 	memset(bp, 0, PAGE_SIZE);

@@ -20,7 +20,14 @@
 
 /* ACPI tables live in the BIOS area, where a legacy RSDP scan finds them. */
 #define ENL_ACPI_GPA		0xe0000
-#define ENL_ACPI_SIZE		0x20000
+#define ENL_ACPI_SIZE		0x10000
+/*
+ * The real-mode reset vector (F000:FFF0).  Linux reboots through it when
+ * its other ways fail or are skipped (a hardware-reduced FADT makes it
+ * prefer EFI, and without EFI it falls back to "BIOS"), so a small stub
+ * there writes the ACPI reset register, as firmware would reset the machine.
+ */
+#define ENL_RESET_VECTOR_GPA	0xffff0
 
 #define ENL_HIGHMEM_START	0x100000
 /* RAM is split around the 32-bit MMIO hole [3 GiB, 4 GiB). */

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Port I/O: COM1, the CMOS RTC, the hardware-reduced ACPI sleep and reset
- * registers, and the legacy reset paths Linux may try.  Everything else
+ * registers, and the legacy reset paths Linux may try (8042 reset pulse,
+ * port 0xCF9).  Everything else
  * reads as all-ones (no device) and ignores writes.
  */
 #include "vm.h"
 #include "layout.h"
 
-#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PORT_RTC		0x70
@@ -17,14 +18,25 @@
 #define RESET_CONTROL_RST_CPU	0x04
 #define SLP_EN			0x20
 
-/* Debugging aid: the first accesses to ports nothing models. */
+/*
+ * Debugging aid: the first few accesses to each port nothing models.
+ * Called with dev_lock held.
+ */
 static void unknown_port(uint16_t port, bool out, uint8_t v)
 {
-	static atomic_uint seen;
+	static struct { uint16_t port; uint8_t count; } seen[64];
+	unsigned int i;
 
-	if (atomic_fetch_add(&seen, 1) < 64)
-		enl_log("unmodelled port %#x %s %#x", port,
-			out ? "write" : "read", out ? v : 0xff);
+	if (!getenv("ENL_HOST_DEBUG"))
+		return;
+	for (i = 0; i < 64 && seen[i].count && seen[i].port != port; i++)
+		;
+	if (i == 64 || seen[i].count >= 3)
+		return;
+	seen[i].port = port;
+	seen[i].count++;
+	enl_log("unmodelled port %#x %s %#x", port, out ? "write" : "read",
+		out ? v : 0xff);
 }
 
 static void sleep_control(struct vm *vm, uint8_t v)
@@ -54,6 +66,12 @@ void pio_access(struct vm *vm, uint16_t port, bool out, uint8_t *data,
 	} else if (port == ENL_PORT_SLEEP_CTL && out) {
 		sleep_control(vm, v);
 	} else if (port == ENL_PORT_SLEEP_STS && !out) {
+		v = 0;
+	} else if (port == PORT_I8042_CMD && !out) {
+		/*
+		 * No keyboard controller, but its reset pulse is a way Linux
+		 * reboots: read "ready" so it does not poll 64K times first.
+		 */
 		v = 0;
 	} else if ((port == ENL_PORT_RESET && out && v == ENL_RESET_VALUE) ||
 		   (port == PORT_RESET_CONTROL && out &&
