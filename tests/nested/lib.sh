@@ -57,7 +57,8 @@ stage_modules() {
 
 # Module names a .ko depends on (its modinfo "depends" field).
 ko_depends() {
-	modinfo -F depends "$1" 2>/dev/null | tr ',' ' '
+	# Our own modules (enl_*) ship beside it, not in Debian's tree.
+	modinfo -F depends "$1" 2>/dev/null | tr ',' '\n' | grep -v '^enl_' | tr '\n' ' '
 }
 
 # Write a newc cpio of directory $1 to $2.  Uncompressed on purpose: the
