@@ -66,8 +66,9 @@ void vmbus_server_init(struct vmbus_server *s,
 	s->version_max = versions[0];
 }
 
-static void gpadl_free(struct vmbus_gpadl *g)
+static void gpadl_free(struct vmbus_server *s, struct vmbus_gpadl *g)
 {
+	s->gpadl_pages -= g->cap;
 	free(g->pfns);
 	memset(g, 0, sizeof(*g));
 }
@@ -78,7 +79,7 @@ void vmbus_server_fini(struct vmbus_server *s)
 
 	for (i = 0; i < VMBUS_MAX_GPADLS; i++)
 		if (s->gpadl[i].used)
-			gpadl_free(&s->gpadl[i]);
+			gpadl_free(s, &s->gpadl[i]);
 }
 
 struct vmbus_channel *vmbus_server_channel(struct vmbus_server *s,
@@ -232,7 +233,7 @@ static void gpadl_teardown(struct vmbus_server *s, struct vmbus_gpadl *g,
 		g->reply_torndown = reply;	/* the daemon answers later */
 		return;
 	}
-	gpadl_free(g);
+	gpadl_free(s, g);
 	if (reply)
 		send_torndown(s, handle);
 }
@@ -245,7 +246,7 @@ void vmbus_server_gpadl_released(struct vmbus_server *s, uint32_t handle)
 	if (!g || g->state != GPADL_TEARING)
 		return;
 	reply = g->reply_torndown && s->state == VMBUS_CONNECTED;
-	gpadl_free(g);
+	gpadl_free(s, g);
 	if (reply)
 		send_torndown(s, handle);
 	finish_unload(s);
@@ -454,6 +455,11 @@ static bool gpadl_feed(struct vmbus_server *s, struct vmbus_gpadl *g,
 				     g->handle, offset, count);
 				return false;
 			}
+			if (s->gpadl_pages + pages > VMBUS_GPADL_TOTAL_PAGES) {
+				slog(s, "GPADL %#x: the guest's GPADLs exceed %u pages",
+				     g->handle, VMBUS_GPADL_TOTAL_PAGES);
+				return false;
+			}
 			if (g->ranges_done == 0) {
 				g->byte_offset = offset;
 				g->byte_count = count;
@@ -464,6 +470,7 @@ static bool gpadl_feed(struct vmbus_server *s, struct vmbus_gpadl *g,
 				return false;
 			}
 			g->pfns = n;
+			s->gpadl_pages += g->npages + pages - g->cap;
 			g->cap = (uint32_t)(g->npages + pages);
 			g->range_pages_left = (uint32_t)pages;
 			g->want_range_hdr = false;
@@ -493,7 +500,7 @@ static void gpadl_progress(struct vmbus_server *s, struct vmbus_gpadl *g,
 		if (bytes % 8)
 			slog(s, "GPADL %#x: data not in whole page numbers",
 			     handle);
-		gpadl_free(g);
+		gpadl_free(s, g);
 		send_gpadl_created(s, relid, handle, STATUS_UNSUCCESSFUL);
 		return;
 	}

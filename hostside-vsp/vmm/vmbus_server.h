@@ -18,6 +18,8 @@
 #define VMBUS_MAX_CHANNELS	256
 #define VMBUS_MAX_GPADLS	1024
 #define VMBUS_GPADL_MAX_PAGES	(1u << 18)	/* 1 GiB per GPADL */
+/* All GPADLs together: bounds what a guest can make the host allocate. */
+#define VMBUS_GPADL_TOTAL_PAGES	(1u << 20)
 #define VMBUS_CONN_ID_BASE	0x1000		/* event connection = base + relid */
 
 enum vmbus_gpadl_state {
@@ -115,6 +117,7 @@ struct vmbus_server {
 	uint32_t msg_conn_id;
 	bool offers_requested;
 	uint32_t version_max;	/* highest version offered (tests lower it) */
+	uint64_t gpadl_pages;	/* page numbers held, all GPADLs */
 	uint64_t stats_messages;
 	uint64_t stats_dropped;
 	uint32_t unloads;

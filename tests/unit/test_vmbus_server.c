@@ -84,9 +84,24 @@ static uint32_t setup(struct sim *t)
 	return ch->relid;
 }
 
-/* GPADL of npages consecutive pages from first_pfn, split like Linux. */
+/* GPADL of npages pages from first_pfn (modulo wrap pages when wrap is not
+ * 0, so huge GPADLs stay inside guest RAM), split like Linux. */
+static void gpadl_wrap(struct sim *t, uint32_t relid, uint32_t handle,
+		       uint64_t first_pfn, uint32_t npages, uint32_t wrap);
+
 static void gpadl(struct sim *t, uint32_t relid, uint32_t handle,
 		  uint64_t first_pfn, uint32_t npages)
+{
+	gpadl_wrap(t, relid, handle, first_pfn, npages, 0);
+}
+
+static uint64_t pfn_at(uint64_t first, uint32_t i, uint32_t wrap)
+{
+	return wrap ? first + i % wrap : first + i;
+}
+
+static void gpadl_wrap(struct sim *t, uint32_t relid, uint32_t handle,
+		       uint64_t first_pfn, uint32_t npages, uint32_t wrap)
 {
 	uint8_t buf[HV_MESSAGE_PAYLOAD_MAX];
 	struct vmbus_gpadl_header *h = (void *)buf;
@@ -104,7 +119,7 @@ static void gpadl(struct sim *t, uint32_t relid, uint32_t handle,
 	r->byte_count = npages * 4096;
 	r->byte_offset = 0;
 	for (i = 0; i < n; i++)
-		pfn[i] = first_pfn + i;
+		pfn[i] = pfn_at(first_pfn, i, wrap);
 	post(t, t->s.msg_conn_id, buf, (uint32_t)(sizeof(*h) + sizeof(*r) + n * 8));
 	for (done = n; done < npages; done += n) {
 		struct vmbus_gpadl_body *b = (void *)buf;
@@ -116,7 +131,7 @@ static void gpadl(struct sim *t, uint32_t relid, uint32_t handle,
 		b->msgnumber = msgno++;
 		b->gpadl = handle;
 		for (i = 0; i < n; i++)
-			((uint64_t *)(b + 1))[i] = first_pfn + done + i;
+			((uint64_t *)(b + 1))[i] = pfn_at(first_pfn, done + i, wrap);
 		post(t, t->s.msg_conn_id, buf, (uint32_t)(sizeof(*b) + n * 8));
 	}
 }
@@ -454,6 +469,29 @@ static void test_gpadl_malformed(void **state)
 	free(t);
 }
 
+/* A guest cannot make the host hold more than the total page budget. */
+static void test_gpadl_total_cap(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t), h;
+
+	for (h = 1; h <= VMBUS_GPADL_TOTAL_PAGES / VMBUS_GPADL_MAX_PAGES; h++) {
+		gpadl_wrap(t, relid, 0x500 + h, 1, VMBUS_GPADL_MAX_PAGES, 1000);
+		assert_int_equal(last_gpadl_status(t, 0x500 + h), 0);
+	}
+	assert_int_equal(t->s.gpadl_pages, VMBUS_GPADL_TOTAL_PAGES);
+	gpadl(t, relid, 0x600, 1, 1);
+	assert_int_not_equal(last_gpadl_status(t, 0x600), 0);
+	/* Tearing one down makes room again. */
+	teardown_msg(t, relid, 0x501);
+	assert_int_equal(last_type(t), CHANNELMSG_GPADL_TORNDOWN);
+	gpadl(t, relid, 0x600, 1, 1);
+	assert_int_equal(last_gpadl_status(t, 0x600), 0);
+	vmbus_server_fini(&t->s);
+	assert_int_equal(t->s.gpadl_pages, 0);
+	free(t);
+}
+
 static void test_short_messages(void **state)
 {
 	struct sim *t = malloc(sizeof(*t));
@@ -631,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_offers),
 		cmocka_unit_test(test_gpadl_and_open),
 		cmocka_unit_test(test_gpadl_malformed),
+		cmocka_unit_test(test_gpadl_total_cap),
 		cmocka_unit_test(test_short_messages),
 		cmocka_unit_test(test_teardown_waits_for_daemon),
 		cmocka_unit_test(test_rescind),
