@@ -21,6 +21,9 @@ DKMS_VERSION ?= 0.1
 .PHONY: modules dkms-install
 
 modules: $(foreach k,$(ENL_KRELS),$(KMOD_OUT)/$(k)/.built)
+ifeq ($(strip $(ENL_KRELS)),)
+	@echo "modules: no guest kernels known yet, so no modules built; run 'make deps' (installs their headers), then 'make'"
+endif
 
 # stage, build with W=1, refuse any warning, copy the .ko files out
 $(KMOD_OUT)/%/.built: $(KMOD_SRCS) kernel/kbuild.mk kernel/kernel.mk
