@@ -388,8 +388,8 @@ static void on_open(struct vmbus_server *s, const void *p, uint32_t len)
 		why = "no such ring GPADL on this channel";
 	else if (g->rangecount != 1 || g->byte_offset != 0)
 		why = "ring GPADL is not one page-aligned range";
-	else if (m.downstream_page_offset < 2 ||
-		 m.downstream_page_offset > g->npages - 2 || g->npages < 4)
+	else if (g->npages < 4 || m.downstream_page_offset < 2 ||
+		 m.downstream_page_offset > g->npages - 2)
 		why = "ring page offset out of range";
 	else if (!s->ops->vp_ok(s->ctx, m.target_vp))
 		why = "target VP does not exist";

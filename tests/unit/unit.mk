@@ -30,7 +30,8 @@ UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
 	hostside-vsp/icvsp/heartbeat.c
 # These run under ASan/UBSan (their objects inherit the flags).
 UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
-$(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_libvsp test_libvsp_icvsp): \
+$(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_libvsp test_libvsp_icvsp \
+		test_vmbus_server test_devices): \
 	UNIT_CFLAGS += $(UNIT_SANITIZE)
 # test_libvsp_icvsp also runs the real enl-icvsp (and kills it with -9).
 $(UNIT_BUILD)/test_libvsp_icvsp: | $(BIN)/enl-icvsp
