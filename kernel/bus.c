@@ -17,6 +17,7 @@
 #include "enl_vmbus_priv.h"
 
 LIST_HEAD(enl_channels);
+/* Guards enl_channels, enl_relid_map updates and subchannel links. */
 DEFINE_MUTEX(enl_channels_lock);
 struct enl_vmbus_channel __rcu *enl_relid_map[VMBUS_MAX_RELID + 1];
 static unsigned int enl_next_cpu;
@@ -359,7 +360,7 @@ static int enl_bus_match(struct device *dev, ENL_MATCH_DRV_CONST struct device_d
 {
 	const struct enl_vmbus_driver *d = enl_container_of(drv, struct enl_vmbus_driver, driver);
 
-	return enl_match_id(d, &to_enl_vmbus_device(dev)->class_id) != NULL;
+	return !!enl_match_id(d, &to_enl_vmbus_device(dev)->class_id);
 }
 
 static int enl_bus_uevent(ENL_UEVENT_DEV_CONST struct device *dev,

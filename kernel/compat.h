@@ -11,13 +11,13 @@
 #include <linux/device.h>
 
 /* 6.3 made bus_type.uevent take a const device, 6.11 .match a const driver */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
 #define ENL_UEVENT_DEV_CONST const
 #else
 #define ENL_UEVENT_DEV_CONST
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
 #define ENL_MATCH_DRV_CONST const
 #else
 #define ENL_MATCH_DRV_CONST

@@ -97,7 +97,7 @@ struct enl_vmbus_channel {
 	u32 send_bytes, recv_bytes;
 	u32 ring_gpadl;
 	struct enl_ring out, in;
-	spinlock_t out_lock;
+	spinlock_t out_lock;	/* serialises writers of the outbound ring */
 	struct tasklet_struct tasklet;
 	enl_vmbus_chan_cb cb;
 	void *cb_ctx;

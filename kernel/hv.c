@@ -29,13 +29,13 @@
 #define ENL_MSR_SINT0		0x40000090
 #define ENL_SINT_VMBUS		2
 #define ENL_SINT_VECTOR_MASK	0xffull
-#define ENL_SINT_MASKED		(1ull << 16)
-#define ENL_SINT_AUTO_EOI	(1ull << 17)
+#define ENL_SINT_MASKED		BIT_ULL(16)
+#define ENL_SINT_AUTO_EOI	BIT_ULL(17)
 #define ENL_PAGE_ENABLE		1ull
-#define ENL_CPUID_SYNIC		(1u << 2)	/* features EAX */
-#define ENL_PRIV_POST_MESSAGES	(1u << 4)	/* features EBX */
-#define ENL_PRIV_SIGNAL_EVENTS	(1u << 5)
-#define ENL_AEOI_DEPRECATED	(1u << 9)	/* hints EAX */
+#define ENL_CPUID_SYNIC		BIT(2)	/* features EAX */
+#define ENL_PRIV_POST_MESSAGES	BIT(4)	/* features EBX */
+#define ENL_PRIV_SIGNAL_EVENTS	BIT(5)
+#define ENL_AEOI_DEPRECATED	BIT(9)	/* hints EAX */
 #define ENL_HVCALL_POST_MESSAGE	0x005c
 #define ENL_HVCALL_SIGNAL_EVENT	0x005d
 #define ENL_STATUS_MASK		0xffffull

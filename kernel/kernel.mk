@@ -6,6 +6,8 @@
 #                       into build/modules/<krel>/*.ko; warnings fail
 #   make dkms-install   install the sources as DKMS package enlighten/<ver>
 #                       and kernel/modprobe.d/enlighten.conf (blacklists hv_*)
+#   make dkms-check     build that package with dkms for every kernel in a
+#                       private DKMS tree (part of make test)
 #
 # Kbuild runs in a staged copy, build/kbuild/<krel>/, of the files it needs
 # (kernel/kbuild.mk becomes its Kbuild), so the source tree stays clean.
@@ -18,7 +20,7 @@ KMOD_OUT  := $(BUILD)/modules
 KMOD_KB   := $(BUILD)/kbuild
 DKMS_VERSION ?= 0.1
 
-.PHONY: modules dkms-install
+.PHONY: modules dkms-install dkms-check
 
 modules: $(foreach k,$(ENL_KRELS),$(KMOD_OUT)/$(k)/.built)
 ifeq ($(strip $(ENL_KRELS)),)
@@ -44,17 +46,26 @@ $(KMOD_OUT)/%/.built: $(KMOD_SRCS) kernel/kbuild.mk kernel/kernel.mk
 	cp "$$kb"/*.ko '$(KMOD_OUT)'/"$$krel"/; \
 	touch '$@'
 
-# DKMS: the same staged layout under /usr/src/enlighten-<ver>
-dkms-install:
+# DKMS: the same staged layout as Kbuild's, as /usr/src/enlighten-<ver>
+DKMS_SRC := $(BUILD)/dkms/enlighten-$(DKMS_VERSION)
+
+$(DKMS_SRC)/dkms.conf: $(KMOD_SRCS) kernel/kbuild.mk dkms.conf kernel/kernel.mk
+	@rm -rf '$(DKMS_SRC)'; mkdir -p '$(DKMS_SRC)'
+	@cp --parents $(KMOD_SRCS) '$(DKMS_SRC)/'
+	@cp kernel/kbuild.mk '$(DKMS_SRC)/Kbuild'
+	@sed 's/@VERSION@/$(DKMS_VERSION)/' dkms.conf > '$@'
+
+dkms-install: $(DKMS_SRC)/dkms.conf
 	@set -e; d=/usr/src/enlighten-$(DKMS_VERSION); \
-	rm -rf "$$d"; mkdir -p "$$d"; \
-	cp --parents $(KMOD_SRCS) "$$d/"; cp kernel/kbuild.mk "$$d/Kbuild"; \
-	sed 's/@VERSION@/$(DKMS_VERSION)/' dkms.conf > "$$d/dkms.conf"; \
+	rm -rf "$$d"; cp -r '$(DKMS_SRC)' "$$d"; \
 	dkms remove enlighten/$(DKMS_VERSION) --all >/dev/null 2>&1 || true; \
 	dkms add enlighten/$(DKMS_VERSION); \
 	dkms build enlighten/$(DKMS_VERSION); \
 	dkms install enlighten/$(DKMS_VERSION); \
 	install -D -m 644 kernel/modprobe.d/enlighten.conf /etc/modprobe.d/enlighten.conf
+
+dkms-check: modules $(DKMS_SRC)/dkms.conf
+	@kernel/dkms-check.sh '$(DKMS_SRC)' $(DKMS_VERSION) $(ENL_KRELS)
 
 # The test bed puts build/modules/<krel>/*.ko into the L2 images: keep them
 # fresh for make nested / demo / shell too.

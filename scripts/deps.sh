@@ -28,13 +28,14 @@ LIST=$KDIR/list                  # one krel per line, 6.1 first
 KERNELS_MK=$TOP/build/kernels.mk
 
 # Host packages.  gcc/make/libelf-dev/bc/flex/bison: kernel module builds;
-# clang + libclang-rt: the libFuzzer harnesses (ASan, UBSan);
+# clang + libclang-rt: the libFuzzer harnesses (ASan, UBSan); dkms: make
+# dkms-check builds the DKMS package with dkms itself;
 # the rest: the test bed (qemu, busybox initramfs, module handling).
 HOST_PKGS=(
 	gcc make libc6-dev libelf-dev bc flex bison
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
-	acpica-tools libcmocka-dev
+	acpica-tools libcmocka-dev dkms
 )
 
 log()  { echo "deps: $*" >&2; }

@@ -507,6 +507,7 @@ static void gpadl_progress(struct vmbus_server *s, struct vmbus_gpadl *g,
 	if (g->ranges_done < g->rangecount)
 		return;
 	g->state = GPADL_CREATED;
+	s->stats_gpadls++;
 	ch = vmbus_server_channel(s, relid);
 	if (ch && s->ops->gpadl_created)
 		s->ops->gpadl_created(s->ctx, ch, g);
@@ -578,6 +579,7 @@ static void on_gpadl_body(struct vmbus_server *s, const uint8_t *p,
 		slog(s, "GPADL_BODY for GPADL %#x, which expects none", m.gpadl);
 		return;
 	}
+	s->stats_gpadl_bodies++;
 	gpadl_progress(s, g, p + sizeof(m), len - (uint32_t)sizeof(m));
 }
 

@@ -120,6 +120,8 @@ struct vmbus_server {
 	uint64_t gpadl_pages;	/* page numbers held, all GPADLs */
 	uint64_t stats_messages;
 	uint64_t stats_dropped;
+	uint64_t stats_gpadls;		/* GPADLs created */
+	uint64_t stats_gpadl_bodies;	/* GPADL_BODY messages taken */
 	uint32_t unloads;
 	struct vmbus_channel chan[VMBUS_MAX_CHANNELS];
 	struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];

@@ -501,42 +501,49 @@ static void render_status(struct vsp_server *v, struct outbuf *o, bool json)
 
 	vmbus_version_str(s->version, vb, sizeof(vb));
 	if (json)
-		out(o, "{\"vmbus\":{\"state\":\"%s\",\"version\":\"%s\",\"target_vp\":%u,\"messages\":%llu,\"dropped\":%llu,\"unloads\":%u},\"channels\":[",
+		out(o, "{\"vmbus\":{\"state\":\"%s\",\"version\":\"%s\",\"target_vp\":%u,\"messages\":%llu,\"dropped\":%llu,\"unloads\":%u,\"gpadls\":%llu,\"gpadl_bodies\":%llu},\"channels\":[",
 		    bus_state_str(s), s->state == VMBUS_DISCONNECTED ? "" : vb,
 		    s->target_vp, (unsigned long long)s->stats_messages,
-		    (unsigned long long)s->stats_dropped, s->unloads);
+		    (unsigned long long)s->stats_dropped, s->unloads,
+		    (unsigned long long)s->stats_gpadls,
+		    (unsigned long long)s->stats_gpadl_bodies);
 	else
-		out(o, "vmbus: %s%s%s (messages %llu, dropped %llu, unloads %u)\n",
+		out(o, "vmbus: %s%s%s (messages %llu, dropped %llu, unloads %u, gpadls %llu, gpadl bodies %llu)\n",
 		    bus_state_str(s), s->state == VMBUS_DISCONNECTED ? "" :
 		    ", version ", s->state == VMBUS_DISCONNECTED ? "" : vb,
 		    (unsigned long long)s->stats_messages,
-		    (unsigned long long)s->stats_dropped, s->unloads);
+		    (unsigned long long)s->stats_dropped, s->unloads,
+		    (unsigned long long)s->stats_gpadls,
+		    (unsigned long long)s->stats_gpadl_bodies);
 
 	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 		struct vmbus_channel *ch = &s->chan[i];
 		struct vsp_client *c = ch->owner;
+		const struct vmbus_gpadl *ring = NULL;
 		bool kfirst = true;
 
 		if (ch->state == CHAN_FREE)
 			continue;
+		if (ch->open)
+			ring = vmbus_server_gpadl(s, ch->ring_gpadl);
 		guid_str(&ch->if_type, cls);
 		guid_str(&ch->if_instance, inst);
 		if (json) {
-			out(o, "%s{\"relid\":%u,\"class\":\"%s\",\"class_id\":\"%s\",\"instance\":\"%s\",\"subchannel\":%u,\"state\":\"%s\",\"open\":%s,\"target_vp\":%u,\"daemon\":",
+			out(o, "%s{\"relid\":%u,\"class\":\"%s\",\"class_id\":\"%s\",\"instance\":\"%s\",\"subchannel\":%u,\"state\":\"%s\",\"open\":%s,\"target_vp\":%u,\"ring_pages\":%u,\"daemon\":",
 			    first ? "" : ",", ch->relid, class_name(&ch->if_type),
 			    cls, inst, ch->sub_channel_index,
 			    chan_state_str(ch), ch->open ? "true" : "false",
-			    ch->target_vp);
+			    ch->target_vp, ring ? ring->npages : 0);
 			if (c)
 				out_json_str(o, c->name);
 			else
 				out(o, "null");
 			out(o, ",\"status\":{");
 		} else {
-			out(o, "relid %-3u %-10s %s  %-10s vp %u  daemon %s\n",
+			out(o, "relid %-3u %-10s %s  %-10s vp %u  ring %u pages  daemon %s\n",
 			    ch->relid, class_name(&ch->if_type), inst,
 			    chan_state_str(ch), ch->target_vp,
-			    c ? c->name : "(none)");
+			    ring ? ring->npages : 0, c ? c->name : "(none)");
 		}
 		first = false;
 		for (k = 0; k < MAX_STATUS; k++) {

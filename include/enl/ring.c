@@ -277,8 +277,10 @@ void enl_ring_mask_interrupts(struct enl_ring *r)
 bool enl_ring_unmask_interrupts(struct enl_ring *r)
 {
 	ENL_WR_ONCE(r->hdr->interrupt_mask, 0);
-	/* Unmask before looking for data, or a packet written meanwhile is
-	 * neither signalled nor seen. */
+	/*
+	 * Unmask before looking for data, or a packet written meanwhile is
+	 * neither signalled nor seen.
+	 */
 	ENL_MB();
 	return !enl_ring_empty(r);
 }

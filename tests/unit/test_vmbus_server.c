@@ -349,6 +349,11 @@ static void test_gpadl_and_open(void **state)
 	for (i = 0; i < 200; i++)
 		assert_int_equal(g->pfns[i], 100 + i);
 	assert_int_equal(t->created, 2);
+	/* 200 pages: the header's share, then full bodies and a last one */
+	assert_int_equal(t->s.stats_gpadls, 2);
+	assert_int_equal(t->s.stats_gpadl_bodies,
+			 (200 - VMBUS_GPADL_HEADER_PFNS + VMBUS_GPADL_BODY_PFNS - 1) /
+			 VMBUS_GPADL_BODY_PFNS);
 
 	assert_int_not_equal(open_chan(t, relid, 0x100, 1, 0), 0);  /* offset */
 	assert_int_not_equal(open_chan(t, relid, 0x100, 7, 0), 0);
