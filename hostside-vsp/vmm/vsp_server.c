@@ -67,13 +67,17 @@ struct vsp_server {
 	struct status_kv kv[MAX_STATUS];
 	uint64_t teardown_since[VMBUS_MAX_GPADLS];	/* ms, 0: none */
 	unsigned int log_budget;
+	/* scratch space for one message each way, and for status text */
+	uint8_t tx[VSP_MSG_MAX];
+	uint8_t rx[VSP_MSG_MAX];
+	char text[VSP_MSG_MAX - 64];
 };
 
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -186,10 +190,10 @@ static int kick_fd_open(struct vm *vm, struct chan_host *h, uint32_t conn_id)
 
 /* ---- messages to daemons ---------------------------------------------------- */
 
-static void send_gpadl(struct vsp_client *c, const struct vmbus_gpadl *g)
+static void send_gpadl(struct vsp_server *v, struct vsp_client *c,
+		       const struct vmbus_gpadl *g)
 {
-	static uint8_t buf[VSP_MSG_MAX];
-	struct vsp_gpadl *m = (struct vsp_gpadl *)buf;
+	struct vsp_gpadl *m = (struct vsp_gpadl *)v->tx;
 	uint32_t first = 0;
 
 	do {
@@ -277,8 +281,10 @@ static bool op_vp_ok(void *ctx, uint32_t vp)
 static void op_gpadl_created(void *ctx, struct vmbus_channel *ch,
 			     const struct vmbus_gpadl *g)
 {
-	if (ch->owner)
-		send_gpadl(ch->owner, g);
+	struct vm *vm = ctx;
+
+	if (ch->owner && vm->vsp)
+		send_gpadl(vm->vsp, ch->owner, g);
 }
 
 static bool op_gpadl_teardown(void *ctx, struct vmbus_channel *ch,
@@ -574,10 +580,10 @@ static void render_status(struct vsp_server *v, struct outbuf *o, bool json)
 
 /* ---- requests from clients ---------------------------------------------------- */
 
-static void ctl_reply(struct vsp_client *c, uint32_t status, const char *text)
+static void ctl_reply(struct vsp_server *v, struct vsp_client *c,
+		      uint32_t status, const char *text)
 {
-	static uint8_t buf[VSP_MSG_MAX];
-	struct vsp_ctl_reply *r = (struct vsp_ctl_reply *)buf;
+	struct vsp_ctl_reply *r = (struct vsp_ctl_reply *)v->tx;
 	size_t n = strnlen(text, VSP_MSG_MAX - sizeof(*r) - 1);
 
 	hdr_init(r, VSP_CTL_REPLY, sizeof(*r) + n + 1);
@@ -671,7 +677,7 @@ static void on_offer(struct vsp_server *v, struct vsp_client *c,
 		struct vmbus_gpadl *g = &s->gpadl[i];
 
 		if (g->used && g->state == GPADL_CREATED && g->relid == ch->relid)
-			send_gpadl(c, g);
+			send_gpadl(v, c, g);
 	}
 	if (ch->open)
 		send_open(v, ch);
@@ -726,29 +732,29 @@ static void on_status_set(struct vsp_server *v, struct vsp_client *c,
 static void on_ctl(struct vsp_server *v, struct vsp_client *c,
 		   const struct vsp_ctl *m, uint32_t type)
 {
-	static char text[VSP_MSG_MAX - 64];
-	struct outbuf o = { .p = text, .cap = sizeof(text) };
+	char *text = v->text;
+	struct outbuf o = { .p = text, .cap = sizeof(v->text) };
 	int r;
 
 	if (type == VSP_CTL_STATUS) {
 		text[0] = 0;
 		render_status(v, &o, m->flags & VSP_CTL_FLAG_JSON);
-		ctl_reply(c, 0, text);
+		ctl_reply(v, c, 0, text);
 		return;
 	}
 	r = type == VSP_CTL_RESCIND ? vmbus_server_rescind(&v->vm->bus, m->relid) :
 				      vmbus_server_reoffer(&v->vm->bus, m->relid);
 	if (r == 0) {
-		snprintf(text, sizeof(text), "relid %u %s\n", m->relid,
+		snprintf(text, sizeof(v->text), "relid %u %s\n", m->relid,
 			 type == VSP_CTL_RESCIND ? "rescinded" : "offered again");
-		ctl_reply(c, 0, text);
+		ctl_reply(v, c, 0, text);
 		return;
 	}
-	snprintf(text, sizeof(text), "relid %u: %s\n", m->relid,
+	snprintf(text, sizeof(v->text), "relid %u: %s\n", m->relid,
 		 r == -ENOENT ? "no such channel" :
 		 r == -EBUSY ? "the guest has not released it yet" :
 		 type == VSP_CTL_RESCIND ? "already rescinded" : "not rescinded");
-	ctl_reply(c, (uint32_t)-r, text);
+	ctl_reply(v, c, (uint32_t)-r, text);
 }
 
 static const struct {
@@ -844,12 +850,12 @@ static void client_drop(struct vsp_server *v, unsigned int idx)
 
 static void client_read(struct vsp_server *v, struct vsp_client *c)
 {
-	static uint8_t buf[VSP_MSG_MAX];
+	uint8_t *buf = v->rx;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int) * 8)];
 	} u;
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(v->rx) };
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
