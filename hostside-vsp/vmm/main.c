@@ -46,6 +46,8 @@ static const char usage[] =
 "  -s, --socket PATH    VSP socket for daemons and enlctl\n"
 "                       (default " DEFAULT_SOCKET ")\n"
 "      --no-ic          do not start enl-icvsp (integration services)\n"
+"      --vmbus-version V  highest VMBus version to accept, 2.4 to 5.3\n"
+"                       (default 5.3; lower ones test older guest paths)\n"
 "      --check-kvm      check that /dev/kvm can run a Hyper-V guest, then exit\n"
 "  -h, --help           this text\n"
 "\n"
@@ -318,6 +320,7 @@ int main(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "no-ic", no_argument, NULL, 'N' },
+		{ "vmbus-version", required_argument, NULL, 'V' },
 		{ "check-kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -366,6 +369,11 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			cfg.no_ic = true;
+			break;
+		case 'V':
+			if (vmbus_server_parse_version(optarg, &cfg.vmbus_version) < 0)
+				return usage_error("--vmbus-version '%s' must be one of 2.4 3.0 4.0 4.1 5.0 5.1 5.2 5.3",
+						   optarg);
 			break;
 		case 'K':
 			return check_kvm();

@@ -216,6 +216,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	pthread_mutex_init(&vm->dev_lock, NULL);
 	pthread_mutex_init(&vm->bus_lock, NULL);
 	vmbus_server_init(&vm->bus, &vsp_bus_ops, vm);
+	if (cfg->vmbus_version)
+		vm->bus.version_max = cfg->vmbus_version;
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {

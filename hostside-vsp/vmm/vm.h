@@ -69,6 +69,7 @@ struct vm_config {
 	unsigned int ncpus;
 	const char *socket;	/* VSP socket path */
 	bool no_ic;		/* do not spawn enl-icvsp */
+	uint32_t vmbus_version;	/* highest VMBus version offered; 0: all */
 };
 
 struct vm {

@@ -45,6 +45,23 @@ const char *vmbus_version_str(uint32_t version, char *buf, size_t len)
 	return buf;
 }
 
+int vmbus_server_parse_version(const char *str, uint32_t *version)
+{
+	unsigned int major, minor, i;
+	char tail;
+
+	if (sscanf(str, "%u.%u%c", &major, &minor, &tail) != 2 ||
+	    major > 0xffff || minor > 0xffff)
+		return -EINVAL;
+	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		if (versions[i] == (major << 16 | minor)) {
+			*version = versions[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static void send_msg(struct vmbus_server *s, void *msg, uint32_t len,
 		     uint32_t type)
 {

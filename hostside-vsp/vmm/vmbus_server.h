@@ -127,6 +127,9 @@ struct vmbus_server {
 	struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];
 };
 
+/* "5.3" -> VMBUS_VERSION_WIN10_V5_3; -EINVAL unless the server speaks it. */
+int vmbus_server_parse_version(const char *str, uint32_t *version);
+
 /* HV status codes (include/enl/hv_tlfs.h) are returned by _post(). */
 void vmbus_server_init(struct vmbus_server *s,
 		       const struct vmbus_server_ops *ops, void *ctx);
