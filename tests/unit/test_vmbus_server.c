@@ -627,6 +627,25 @@ static void test_unload_and_reconnect(void **state)
 	free(t);
 }
 
+static void test_parse_version(void **state)
+{
+	uint32_t v = 0;
+
+	assert_int_equal(vmbus_server_parse_version("5.3", &v), 0);
+	assert_int_equal(v, VMBUS_VERSION_WIN10_V5_3);
+	assert_int_equal(vmbus_server_parse_version("4.1", &v), 0);
+	assert_int_equal(v, VMBUS_VERSION_WIN10_V4_1);
+	assert_int_equal(vmbus_server_parse_version("2.4", &v), 0);
+	assert_int_equal(v, VMBUS_VERSION_WIN8);
+	assert_int_equal(vmbus_server_parse_version("4.2", &v), -EINVAL);
+	assert_int_equal(vmbus_server_parse_version("1.1", &v), -EINVAL);
+	assert_int_equal(vmbus_server_parse_version("5.3x", &v), -EINVAL);
+	assert_int_equal(vmbus_server_parse_version("5", &v), -EINVAL);
+	assert_int_equal(vmbus_server_parse_version("65541.3", &v), -EINVAL);
+	assert_int_equal(vmbus_server_parse_version("", &v), -EINVAL);
+	assert_int_equal(v, VMBUS_VERSION_WIN8);	/* untouched on error */
+}
+
 static void test_modify_channel(void **state)
 {
 	struct sim *t = malloc(sizeof(*t));
@@ -684,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_rescind),
 		cmocka_unit_test(test_unload_and_reconnect),
 		cmocka_unit_test(test_modify_channel),
+		cmocka_unit_test(test_parse_version),
 	};
 
 	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
