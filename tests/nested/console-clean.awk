@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# tests/nested/console-clean.awk: the guest console as checks read it.
+# The kernel prints to COM1 whenever it likes, also in the middle of a line
+# a guest script is writing; such a message is moved to a line of its own
+# and the script's line joined again, and CRs are dropped.
+# For example
+#   "ENL-X=1[  2.3] msg" "\n" "rest"  ->  "[  2.3] msg" "\n" "ENL-X=1rest"
+{
+	sub(/\r+$/, "")
+	line = pending $0
+	pending = ""
+	if (match(line, /\[ *[0-9]+\.[0-9]+\] /) && RSTART > 1) {
+		print substr(line, RSTART)
+		pending = substr(line, 1, RSTART - 1)
+		next
+	}
+	print line
+}
+END { if (pending != "") print pending }
