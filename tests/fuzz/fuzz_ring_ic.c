@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libFuzzer harness for the code each side runs on bytes the other side
+ * controls, as shipped in include/enl/: the ring reader and writer with
+ * hostile shared indices and packet descriptors, the IC message parsers
+ * and answerers of both sides, and the guest's VMBus message check.
+ *
+ * Input: byte 0 selects the data-area size (8 choices), the next 16 bytes
+ * are the shared header fields (write_index, read_index, pending_send_sz,
+ * feature_bits), the rest fills the data area; then the same bytes are fed
+ * to the message parsers.  Every result is checked against the API's
+ * promises (lengths inside the buffer, descriptor consistent).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <enl/ring.h>
+#include <enl/ic_msg.h>
+#include <enl/vmbus_guest.h>
+
+#define MAX_DATA	8192
+
+static void fuzz_ring(const uint8_t *data, size_t size)
+{
+	static const u32 sizes[8] = { 8, 16, 64, 256, 1024, 2048, 4096, 8192 };
+	static u8 hdr_page[ENL_RING_HDR_SIZE] __attribute__((aligned(8)));
+	static u8 area[MAX_DATA] __attribute__((aligned(8)));
+	static u8 buf[MAX_DATA + 64] __attribute__((aligned(8)));
+	struct enl_ring_hdr *h = (struct enl_ring_hdr *)hdr_page;
+	struct enl_ring r;
+	u32 n, len, sz, i;
+	bool sig;
+	int ret;
+
+	if (size < 17)
+		return;
+	sz = sizes[data[0] & 7];
+	memset(hdr_page, 0, sizeof(hdr_page));
+	memcpy(&h->write_index, data + 1, 4);
+	memcpy(&h->read_index, data + 5, 4);
+	memcpy(&h->pending_send_sz, data + 9, 4);
+	memcpy(&h->feature_bits, data + 13, 4);
+	memset(area, 0, sz);
+	n = (u32)(size - 17) < sz ? (u32)(size - 17) : sz;
+	memcpy(area, data + 17, n);
+	if (enl_ring_init(&r, h, area, sz))
+		abort();
+
+	/* Reader: drain what the "writer" left, with a big and a small buffer. */
+	for (i = 0; i < 64; i++) {
+		u32 cap = (data[0] & 0x80) ? 40 : sizeof(buf);
+
+		ret = enl_ring_read(&r, buf, cap, &len);
+		if (ret == 1) {
+			const struct vmbus_pkt_desc *d = (const void *)buf;
+
+			if (len > cap || len < sizeof(*d) ||
+			    (u32)d->len8 * 8 != len ||
+			    (u32)d->offset8 * 8 < 16 || (u32)d->offset8 * 8 > len)
+				abort();
+			continue;
+		}
+		if (ret == -EMSGSIZE) {
+			if (len <= cap)
+				abort();
+			break;
+		}
+		if (ret != 0 && ret != -EPROTO)
+			abort();
+		break;
+	}
+	enl_ring_commit(&r);
+	enl_ring_empty(&r);
+	enl_ring_unmask_interrupts(&r);
+
+	/* Writer on the same hostile indices. */
+	for (i = 0; i < 4; i++) {
+		struct enl_iov iov = { .base = data, .len = (u32)(size % 300) };
+
+		ret = enl_ring_send(&r, VMBUS_PKT_INBAND, 0, i, &iov, 1, &sig);
+		if (ret && ret != -EAGAIN && ret != -EMSGSIZE && ret != -EPROTO)
+			abort();
+		if (ret)
+			break;
+	}
+	enl_ring_free_bytes(&r);
+	enl_ring_request_space(&r, (u32)size);
+}
+
+static void fuzz_ic(const uint8_t *data, size_t size)
+{
+	static const struct enl_ic_version fw[] = ENL_IC_FW_VERSIONS;
+	static const struct enl_ic_version hb[] = ENL_IC_HEARTBEAT_VERSIONS;
+	struct enl_ic_version fo, mo;
+	struct enl_icmsg_hdr hdr;
+	u8 *buf;
+	u32 len = (u32)size;
+	int ret, answerable;
+
+	/* An exact-size heap copy: ASan catches any read or write past it. */
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return;
+
+	memcpy(buf, data, len);
+	ret = enl_ic_parse_hdr(buf, len, &hdr);
+	if (ret != -EPROTO && (ret < 0 || (u32)ret + ENL_IC_BODY_OFF != len))
+		abort();
+
+	/* guest side */
+	memcpy(buf, data, len);
+	enl_ic_answer_negotiate(buf, len, fw, 2, hb, 2, &fo, &mo, &answerable);
+	memcpy(buf, data, len);
+	enl_ic_answer_heartbeat(buf, len);
+
+	/* host side */
+	memcpy(buf, data, len);
+	enl_ic_parse_negotiate_answer(buf, len, fw, 2, hb, 2, &fo, &mo);
+
+	/* the guest's check of VMBus channel messages */
+	memcpy(buf, data, len);
+	ret = enl_vmbus_check_host_msg(buf, len);
+	if (ret > 0 && len < enl_vmbus_host_msg_min_len((u32)ret))
+		abort();
+	free(buf);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_ring(data, size);
+	fuzz_ic(data, size);
+	return 0;
+}
