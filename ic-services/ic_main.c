@@ -30,20 +30,22 @@ static const struct enl_ic_version enl_ic_fw_versions[] = ENL_IC_FW_VERSIONS;
 /* One packet from the host: answer it in place and send it back. */
 static void enl_ic_packet(struct enl_ic_dev *ic, u8 *pkt, u32 pkt_len)
 {
-	struct vmbus_pkt_desc d;
+	struct enl_pkt pk;
 	struct enl_icmsg_hdr hdr;
 	struct enl_ic_version fw, mv;
 	u8 *p;
 	u32 len;
 	int answerable, ret;
 
-	memcpy(&d, pkt, sizeof(d));
-	if (d.type != VMBUS_PKT_INBAND) {
-		pr_warn_ratelimited("%s: packet type %u ignored\n", ic->svc->name, d.type);
+	ret = enl_pkt_parse(pkt, pkt_len, &pk);
+	if (ret || pk.type != VMBUS_PKT_INBAND) {
+		pr_warn_ratelimited("%s: packet type %u ignored (%d)\n",
+				    ic->svc->name, pk.type, ret);
 		return;
 	}
-	p = pkt + d.offset8 * 8;	/* offset8 * 8 <= pkt_len: checked */
-	len = pkt_len - d.offset8 * 8;
+	/* answered in place: the writable view of pk.payload */
+	p = pkt + (pk.payload - pkt);
+	len = pk.payload_len;
 	if (enl_ic_parse_hdr(p, len, &hdr) < 0) {
 		pr_warn_ratelimited("%s: short IC packet (%u bytes)\n", ic->svc->name, len);
 		return;
@@ -76,7 +78,7 @@ static void enl_ic_packet(struct enl_ic_dev *ic, u8 *pkt, u32 pkt_len)
 				    ic->svc->name, hdr.msgtype);
 		return;
 	}
-	ret = enl_vmbus_send(ic->ch, VMBUS_PKT_INBAND, 0, d.trans_id, p, len);
+	ret = enl_vmbus_send(ic->ch, VMBUS_PKT_INBAND, 0, pk.trans_id, p, len);
 	if (ret)
 		pr_warn_ratelimited("%s: answer not sent (%d)\n", ic->svc->name, ret);
 }

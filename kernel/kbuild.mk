@@ -6,7 +6,8 @@
 obj-m := enl_vmbus.o enl_ic.o
 
 enl_vmbus-y := kernel/bus.o kernel/conn.o kernel/channel.o kernel/hv.o \
-	       include/enl/ring.o include/enl/vmbus_guest.o
+	       include/enl/ring.o include/enl/vmbus_guest.o \
+	       include/enl/vmbus_packet.o
 
 enl_ic-y := ic-services/ic_main.o ic-services/ic_heartbeat.o include/enl/ic.o
 

@@ -296,6 +296,42 @@ void *vsp_gpa(struct vsp *v, u64 gpa, u64 len)
 	return v->ram.base + off;
 }
 
+int vsp_gpa_range_iov(struct vsp *v, const struct enl_pkt_gpa_range *r,
+		      struct iovec *iov, unsigned int max)
+{
+	u32 left = r->byte_count, in_page = r->byte_offset, i;
+	unsigned int n = 0;
+
+	if (r->byte_offset >= VMBUS_PKT_PAGE_SIZE)
+		return -ERANGE;
+	for (i = 0; i < r->pfn_count && left; i++) {
+		u32 chunk = VMBUS_PKT_PAGE_SIZE - in_page;
+		u8 *p;
+
+		if (chunk > left)
+			chunk = left;
+		if (r->pfn[i] > (UINT64_MAX >> VSP_PAGE_SHIFT))
+			return -ERANGE;
+		p = vsp_gpa(v, (r->pfn[i] << VSP_PAGE_SHIFT) + in_page, chunk);
+		if (!p)
+			return -ERANGE;
+		if (n && (u8 *)iov[n - 1].iov_base + iov[n - 1].iov_len == p) {
+			iov[n - 1].iov_len += chunk;
+		} else {
+			if (n == max)
+				return -E2BIG;
+			iov[n].iov_base = p;
+			iov[n].iov_len = chunk;
+			n++;
+		}
+		left -= chunk;
+		in_page = 0;
+	}
+	/* enl_pkt_parse() sized pfn_count to byte_count; a caller's own
+	 * range might not have been */
+	return left ? -ERANGE : (int)n;
+}
+
 /* ---- messages from enl-host ------------------------------------------------ */
 
 static struct vsp_chan *chan_by_cookie(struct vsp *v, u32 cookie)

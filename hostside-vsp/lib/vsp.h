@@ -25,6 +25,8 @@
 #include <enl/guid.h>
 #include <enl/ring.h>
 #include <enl/vmbus_msg.h>
+#include <enl/vmbus_packet.h>
+#include <sys/uio.h>
 #include <enl/vsp_proto.h>
 
 struct vsp;
@@ -113,6 +115,15 @@ int vsp_status_set(struct vsp *v, u32 relid, const char *key,
  * piece (not across the low-memory hole), else NULL.
  */
 void *vsp_gpa(struct vsp *v, u64 gpa, u64 len);
+
+/*
+ * The guest memory of one GPA-direct range (from enl_pkt_next_gpa_range())
+ * as host pointers: pages that are adjacent in the guest RAM mapping share
+ * one iovec.  Returns the number of iovecs (<= max), -ERANGE if a page is
+ * not guest RAM, -E2BIG if more than max iovecs would be needed.
+ */
+int vsp_gpa_range_iov(struct vsp *v, const struct enl_pkt_gpa_range *r,
+		      struct iovec *iov, unsigned int max);
 
 /* ---- channels ------------------------------------------------------------- */
 

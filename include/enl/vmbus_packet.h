@@ -80,4 +80,62 @@ ENL_OFFSET_ASSERT(struct vmbus_pkt_xfer_pages, range_count, 20);
 /* Round a byte count up to the 8-byte packet granule. */
 #define VMBUS_PKT_ALIGN(n)	(((n) + 7u) & ~7u)
 
+#define VMBUS_PKT_PAGE_SIZE	4096u
+
+/*
+ * A packet taken from a ring (descriptor + payload, no trailer), checked
+ * by enl_pkt_parse().  The pointers point into the caller's copy, which
+ * must be 8-byte aligned and must not change while they are used.
+ */
+struct enl_pkt {
+	u16 type;		/* enum vmbus_pkt_type */
+	u16 flags;
+	u64 trans_id;
+	const u8 *payload;	/* bytes offset8 * 8 .. len8 * 8 */
+	u32 payload_len;
+	/* GPA direct and transfer pages: ranges, each checked to fit */
+	u32 range_count;
+	const u8 *ranges;	/* the first range */
+	u32 ranges_len;		/* bytes from ranges up to offset8 * 8 */
+	/* transfer pages */
+	u16 pageset_id;
+	u8 sender_owns_set;
+};
+
+/*
+ * Check a packet: len8 * 8 == len, 16 <= offset8 * 8 <= len, a known type
+ * (inband, transfer pages, GPA direct, completion: else -EOPNOTSUPP), and
+ * for the last two every range inside the descriptor area: a transfer-page
+ * range is 8 bytes; a GPA range has byte_offset < 4096, byte_count > 0 and
+ * exactly as many page numbers as those span.  0 or -EPROTO.
+ */
+int enl_pkt_parse(const void *pkt, u32 len, struct enl_pkt *p);
+
+/* A GPA-direct range of a parsed packet. */
+struct enl_pkt_gpa_range {
+	u32 byte_count;
+	u32 byte_offset;	/* into the first page, < 4096 */
+	u32 pfn_count;
+	const u64 *pfn;
+};
+
+/* Position in a packet's GPA ranges; start from { 0, 0 }. */
+struct enl_pkt_gpa_iter {
+	u32 index;
+	u32 off;
+};
+
+/*
+ * The next GPA range of a parsed GPA-direct packet: 1 with *r filled, 0
+ * after the last one.
+ */
+int enl_pkt_next_gpa_range(const struct enl_pkt *p, struct enl_pkt_gpa_iter *it,
+			   struct enl_pkt_gpa_range *r);
+
+/*
+ * Range i (< range_count) of a parsed transfer-page packet.  The caller
+ * still checks offset + count against its own transfer-page set.
+ */
+struct vmbus_xfer_range enl_pkt_xfer_range(const struct enl_pkt *p, u32 i);
+
 #endif

@@ -5,6 +5,9 @@
  * hostile shared indices and packet descriptors, the IC message parsers
  * and answerers of both sides, and the guest's VMBus message check.
  *
+ * Every packet the reader returns, and the input itself, also go through
+ * enl_pkt_parse() and its range iterators.
+ *
  * Input: byte 0 selects the data-area size (8 choices), the next 16 bytes
  * are the shared header fields (write_index, read_index, pending_send_sz,
  * feature_bits), the rest fills the data area; then the same bytes are fed
@@ -18,8 +21,34 @@
 #include <enl/ring.h>
 #include <enl/ic_msg.h>
 #include <enl/vmbus_guest.h>
+#include <enl/vmbus_packet.h>
 
 #define MAX_DATA	8192
+
+/* A parsed packet's ranges must lie inside it: walk them all. */
+static void check_pkt(const u8 *pkt, u32 len)
+{
+	struct enl_pkt_gpa_iter it = { 0, 0 };
+	struct enl_pkt_gpa_range g;
+	struct enl_pkt k;
+	u32 i, n = 0;
+
+	if (enl_pkt_parse(pkt, len, &k))
+		return;
+	if (k.payload < pkt || k.payload + k.payload_len != pkt + len)
+		abort();
+	while (enl_pkt_next_gpa_range(&k, &it, &g) == 1) {
+		const u8 *end = (const u8 *)(g.pfn + g.pfn_count);
+
+		if (g.byte_offset >= 4096 || !g.byte_count || end > k.payload)
+			abort();
+		n++;
+	}
+	if (k.type == VMBUS_PKT_GPA_DIRECT && n != k.range_count)
+		abort();
+	for (i = 0; k.type == VMBUS_PKT_XFER_PAGES && i < k.range_count; i++)
+		enl_pkt_xfer_range(&k, i);
+}
 
 static void fuzz_ring(const uint8_t *data, size_t size)
 {
@@ -59,6 +88,7 @@ static void fuzz_ring(const uint8_t *data, size_t size)
 			    (u32)d->len8 * 8 != len ||
 			    (u32)d->offset8 * 8 < 16 || (u32)d->offset8 * 8 > len)
 				abort();
+			check_pkt(buf, len);
 			continue;
 		}
 		if (ret == -EMSGSIZE) {
@@ -128,6 +158,14 @@ static void fuzz_ic(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	u64 *copy = malloc(size ? size : 1);
+
+	/* the input as a packet, in an exact-size aligned copy */
+	if (copy) {
+		memcpy(copy, data, size);
+		check_pkt((const u8 *)copy, (u32)size);
+		free(copy);
+	}
 	fuzz_ring(data, size);
 	fuzz_ic(data, size);
 	return 0;

@@ -131,6 +131,62 @@ static void test_map_pfns(void **state)
 	close(fd);
 }
 
+/* GPA-direct ranges as iovecs over a fake RAM mapping: adjacent pages
+ * merge, the hole and the end of RAM are refused, max is honoured. */
+static void test_gpa_range_iov(void **state)
+{
+	static u8 ram[4 * 4096] __attribute__((aligned(4096)));
+	struct vsp v = { .fd = -1 };
+	const u64 hi = (4 * GB) >> 12;
+	u64 pfn[4] = { 0, 1, 3, 2 };
+	struct enl_pkt_gpa_range r = { .pfn = pfn };
+	struct iovec iov[4];
+
+	/* 2 pages low (0, 1) and 2 high (hi, hi + 1) */
+	v.ram.fd = -1;
+	v.ram.size = sizeof(ram);
+	v.ram.lowmem_size = 2 * 4096;
+	v.ram.highmem_gpa = 4 * GB;
+	v.ram.base = ram;
+
+	/* 6000 bytes from 100 into page 0: pages 0 and 1, one iovec */
+	r.byte_offset = 100;
+	r.byte_count = 6000;
+	r.pfn_count = 2;
+	assert_int_equal(vsp_gpa_range_iov(&v, &r, iov, 4), 1);
+	assert_ptr_equal(iov[0].iov_base, ram + 100);
+	assert_int_equal(iov[0].iov_len, 6000);
+
+	/* pages 1, hi + 1, hi: three pieces (low and high are adjacent in
+	 * the mapping, but hi + 1 then hi goes backwards) */
+	pfn[0] = 1; pfn[1] = hi + 1; pfn[2] = hi;
+	r.byte_offset = 4000;
+	r.byte_count = 96 + 4096 + 10;
+	r.pfn_count = 3;
+	assert_int_equal(vsp_gpa_range_iov(&v, &r, iov, 4), 3);
+	assert_ptr_equal(iov[0].iov_base, ram + 4096 + 4000);
+	assert_int_equal(iov[0].iov_len, 96);
+	assert_ptr_equal(iov[1].iov_base, ram + 3 * 4096);
+	assert_int_equal(iov[1].iov_len, 4096);
+	assert_ptr_equal(iov[2].iov_base, ram + 2 * 4096);
+	assert_int_equal(iov[2].iov_len, 10);
+	assert_int_equal(vsp_gpa_range_iov(&v, &r, iov, 2), -E2BIG);
+
+	/* a page in the hole, past the end, a pfn that overflows */
+	pfn[1] = 2;
+	assert_int_equal(vsp_gpa_range_iov(&v, &r, iov, 4), -ERANGE);
+	pfn[1] = hi + 2;
+	assert_int_equal(vsp_gpa_range_iov(&v, &r, iov, 4), -ERANGE);
+	pfn[1] = UINT64_MAX;
+	assert_int_equal(vsp_gpa_range_iov(&v, &r, iov, 4), -ERANGE);
+	/* fewer page numbers than the byte count needs */
+	pfn[1] = hi;
+	r.pfn_count = 2;
+	assert_int_equal(vsp_gpa_range_iov(&v, &r, iov, 4), -ERANGE);
+	r.byte_offset = 4096;
+	assert_int_equal(vsp_gpa_range_iov(&v, &r, iov, 4), -ERANGE);
+}
+
 /* One GPADL message header. */
 static struct vsp_gpadl part(u32 relid, u32 id, u32 total, u32 first, u32 count)
 {
@@ -687,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_map_pfns),
 		cmocka_unit_test(test_gpadl_parts),
 		cmocka_unit_test(test_guid),
+		cmocka_unit_test(test_gpa_range_iov),
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_ctl_request),
