@@ -173,24 +173,20 @@ static void on_negotiate_answer(struct ic_chan *ic, const u8 *payload,
 
 static void handle_packet(struct ic_chan *ic, const u8 *pkt, u32 len)
 {
-	struct vmbus_pkt_desc d;
 	struct enl_icmsg_hdr h;
-	const u8 *payload;
-	u32 plen;
-	int body;
+	struct enl_pkt k;
+	int body, err;
 
-	memcpy(&d, pkt, sizeof(d));
-	if (d.type != VMBUS_PKT_INBAND) {
-		vsp_dbg("%s: packet type %u ignored", ic->svc->name, d.type);
+	err = enl_pkt_parse(pkt, len, &k);
+	if (err || k.type != VMBUS_PKT_INBAND) {
+		vsp_dbg("%s: packet type %u ignored (%d)", ic->svc->name, k.type,
+			err);
 		return;
 	}
-	/* enl_ring_read() checked 16 <= offset8 * 8 <= len */
-	payload = pkt + d.offset8 * 8;
-	plen = len - d.offset8 * 8u;
-	body = enl_ic_parse_hdr(payload, plen, &h);
+	body = enl_ic_parse_hdr(k.payload, k.payload_len, &h);
 	if (body < 0) {
 		vsp_dbg("%s: short IC packet (%u bytes) ignored", ic->svc->name,
-			plen);
+			k.payload_len);
 		return;
 	}
 	if (!(h.flags & ENL_IC_FLAG_RESPONSE)) {
@@ -199,13 +195,13 @@ static void handle_packet(struct ic_chan *ic, const u8 *pkt, u32 len)
 		return;
 	}
 	if (h.msgtype == ENL_IC_MSG_NEGOTIATE) {
-		on_negotiate_answer(ic, payload, plen, d.trans_id);
+		on_negotiate_answer(ic, k.payload, k.payload_len, k.trans_id);
 		return;
 	}
 	if (ic->state == IC_READY && h.msgtype == ic->svc->msgtype &&
 	    ic->svc->on_response)
-		ic->svc->on_response(ic, &h, d.trans_id,
-				     payload + ENL_IC_BODY_OFF, (u32)body);
+		ic->svc->on_response(ic, &h, k.trans_id,
+				     k.payload + ENL_IC_BODY_OFF, (u32)body);
 }
 
 static void on_kick(struct vsp_chan *ch)
