@@ -16,7 +16,12 @@
 #include <enl/types.h>
 #include <enl/guid.h>
 
-#define VSP_PROTO_VERSION	1
+#define VSP_PROTO_VERSION	2
+/* How long enl-host waits for a daemon's OPEN_REPLY before it fails the
+ * guest's OPENCHANNEL (docs/vsp-socket.md, "Open and refusal"). */
+#define VSP_OPEN_TIMEOUT_MS	5000
+/* Largest in-flight region a daemon may ask for, per channel. */
+#define VSP_INFLIGHT_MAX	(16u << 20)
 #define VSP_MSG_MAX		65536	/* largest message, header included */
 #define VSP_MAX_FDS		2
 #define VSP_NAME_LEN		32
@@ -30,6 +35,8 @@ enum vsp_msg_type {
 	VSP_CLOSE_DONE = 3,	/* the daemon stopped using a closed channel */
 	VSP_GPADL_RELEASED = 4,	/* the daemon stopped using a GPADL */
 	VSP_STATUS_SET = 5,	/* publish a key=value shown by enlctl status */
+	VSP_OPEN_REPLY = 6,	/* the daemon's answer to CHANNEL_OPEN */
+	VSP_INFLIGHT_GET = 7,	/* the daemon asks for a channel's in-flight region */
 	VSP_CTL_STATUS = 32,	/* enlctl: report; VSP_CTL_FLAG_JSON for JSON */
 	VSP_CTL_RESCIND = 33,	/* enlctl: rescind the offer of relid */
 	VSP_CTL_REOFFER = 34,	/* enlctl: offer a rescinded channel again */
@@ -43,6 +50,7 @@ enum vsp_msg_type {
 	VSP_GPADL_TEARDOWN = 69,	/* answer with VSP_GPADL_RELEASED */
 	VSP_CHANNEL_TARGET = 70,	/* new target VP; fd[0] = new call irqfd */
 	VSP_CHANNEL_RESCINDED = 71,
+	VSP_INFLIGHT = 72,	/* answer to INFLIGHT_GET; fd[0] = its memfd */
 	VSP_CTL_REPLY = 96,
 };
 
@@ -141,6 +149,38 @@ struct vsp_channel_open {
 	u8 user_data[120];
 } __attribute__((packed));
 ENL_SIZE_ASSERT(struct vsp_channel_open, 168);
+
+/*
+ * The daemon's answer to CHANNEL_OPEN: status 0 (rings usable, serving) or
+ * a positive errno (refused; enl-host fails the guest's OPENCHANNEL with a
+ * non-zero status and the channel stays closed, ready to be opened again).
+ * enl-host answers the guest only after this, or after VSP_OPEN_TIMEOUT_MS.
+ */
+struct vsp_open_reply {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 status;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_open_reply, 16);
+
+/*
+ * In-flight region of a channel: a memfd that enl-host creates at the first
+ * INFLIGHT_GET for relid and keeps across daemon restarts for as long as the
+ * offer lives, so that requests a daemon took off the ring but had not yet
+ * completed can be finished by the next daemon (as vhost-user's inflight
+ * fd).  Its contents belong to libvsp.  enl-host zeroes it when the guest
+ * closes the channel (the requests died with the open).
+ * INFLIGHT_GET.size: the size wanted (page multiple, <= VSP_INFLIGHT_MAX).
+ * INFLIGHT: status 0 with fd[0] and size = the region's size (that of the
+ * existing region if one exists), or a positive errno without an fd.
+ */
+struct vsp_inflight_msg {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 status;		/* INFLIGHT_GET: 0 */
+	u64 size;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_inflight_msg, 24);
 
 /* CHANNEL_CLOSE, CLOSE_DONE, CHANNEL_RESCINDED, CTL_RESCIND, CTL_REOFFER */
 struct vsp_relid {
