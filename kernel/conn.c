@@ -33,22 +33,34 @@ u32 enl_vmbus_version(void)
 }
 EXPORT_SYMBOL_GPL(enl_vmbus_version);
 
+/*
+ * HvPostMessage with the stock driver's patience: a host short of message
+ * buffers (or, outside INITIATE_CONTACT, of the connection for a moment)
+ * gets up to 200 tries with a growing pause.  -ENXIO: a contact on a
+ * connection id the host does not have (an old host), not logged here;
+ * the version walk decides.
+ */
 static int enl_post_conn(u32 conn_id, const void *msg, u32 len)
 {
+	struct vmbus_msg_hdr h;
 	unsigned int tries;
-	u64 st;
+	u64 st = 0;
+	int ret = -EIO;
 
+	if (len < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, msg, sizeof(h));
 	for (tries = 0; tries < 200; tries++) {
 		st = enl_hv_post_message(conn_id, msg, len);
-		if (st == 0)
-			return 0;
-		if (st != 0x13)
+		ret = enl_vmbus_post_errno(h.msgtype, st);
+		if (ret != -EAGAIN)
 			break;
-		/* the host's queue is full: back off a little */
 		usleep_range(100 + tries * 50, 200 + tries * 100);
 	}
-	pr_err("HvPostMessage to connection %u failed: status %#llx\n",
-	       conn_id, st);
+	if (ret == -ENXIO || !ret)
+		return ret;
+	pr_err("HvPostMessage of message %u to connection %u failed: status %#llx\n",
+	       h.msgtype, conn_id, st);
 	return -EIO;
 }
 
@@ -274,7 +286,10 @@ static int enl_try_version(u32 version)
 
 int enl_vmbus_connect(void)
 {
+	enum enl_vmbus_walk step = ENL_WALK_GIVE_UP;
+	bool told_old = false;
 	unsigned int i;
+	u32 v;
 	int ret = -EPROTONOSUPPORT;
 
 	enl_int_page = (void *)get_zeroed_page(GFP_KERNEL);
@@ -284,11 +299,21 @@ int enl_vmbus_connect(void)
 		goto fail;
 	}
 	for (i = 0; i < ENL_VMBUS_NR_VERSIONS; i++) {
-		ret = enl_try_version(enl_vmbus_versions[i]);
-		if (ret != -EPROTONOSUPPORT)
+		v = enl_vmbus_versions[i];
+		ret = enl_try_version(v);
+		step = enl_vmbus_walk_step(v, ret);
+		if (step != ENL_WALK_OLDER)
 			break;
+		if (ret == -ENXIO && !told_old) {
+			/* said once: every 5.x contact ends the same way */
+			pr_info("host has no connection id %u (a host older than VMBus 5.0): stepping down\n",
+				enl_vmbus_contact_conn_id(v));
+			told_old = true;
+		}
 	}
-	if (ret) {
+	if (step != ENL_WALK_CONNECTED) {
+		if (!ret || ret == -ENXIO)
+			ret = -EPROTONOSUPPORT;
 		pr_err("no VMBus version agreed with the host (%d)\n", ret);
 		goto fail;
 	}

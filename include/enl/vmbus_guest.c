@@ -9,6 +9,8 @@
 #include <string.h>
 #endif
 
+/* only here: the kernel's own Hyper-V headers use the same names */
+#include <enl/hv_tlfs.h>
 #include <enl/vmbus_guest.h>
 
 const u32 enl_vmbus_versions[ENL_VMBUS_NR_VERSIONS] = {
@@ -34,6 +36,55 @@ u32 enl_vmbus_msg_conn_id(u32 version, u32 returned)
 		return VMBUS_MESSAGE_CONNECTION_ID;
 	/* A host that leaves it 0 keeps talking on the contact connection. */
 	return returned ? returned : VMBUS_MESSAGE_CONNECTION_ID_4;
+}
+
+int enl_vmbus_post_errno(u32 msgtype, u64 status)
+{
+	switch (status & 0xffff) {
+	case HV_STATUS_SUCCESS:
+		return 0;
+	case HV_STATUS_INSUFFICIENT_BUFFERS:
+		return -EAGAIN;
+	case HV_STATUS_INVALID_CONNECTION_ID:
+		/* an old host's answer to a 5.x contact on connection id 4 */
+		if (msgtype == CHANNELMSG_INITIATE_CONTACT)
+			return -ENXIO;
+		return -EAGAIN;
+	default:
+		return -EIO;
+	}
+}
+
+static bool enl_vmbus_known_version(u32 version)
+{
+	unsigned int i;
+
+	for (i = 0; i < ENL_VMBUS_NR_VERSIONS; i++)
+		if (enl_vmbus_versions[i] == version)
+			return true;
+	return false;
+}
+
+enum enl_vmbus_walk enl_vmbus_walk_step(u32 version, int result)
+{
+	if (!enl_vmbus_known_version(version))
+		return ENL_WALK_GIVE_UP;
+	switch (result) {
+	case 0:
+		return ENL_WALK_CONNECTED;
+	case -EPROTONOSUPPORT:
+		return ENL_WALK_OLDER;
+	case -ENXIO:
+		/*
+		 * Only connection id 4 is missing on old hosts; without
+		 * connection id 1 no version can be reached.
+		 */
+		if (enl_vmbus_contact_conn_id(version) != VMBUS_MESSAGE_CONNECTION_ID)
+			return ENL_WALK_OLDER;
+		return ENL_WALK_GIVE_UP;
+	default:
+		return ENL_WALK_GIVE_UP;
+	}
 }
 
 void enl_vmbus_build_contact(struct vmbus_initiate_contact *m, u32 version,

@@ -35,6 +35,40 @@ u32 enl_vmbus_contact_conn_id(u32 version);
 u32 enl_vmbus_msg_conn_id(u32 version, u32 returned);
 
 /*
+ * What an HvPostMessage status (its low 16 bits) means for a message of
+ * type msgtype:
+ *   0        posted;
+ *   -EAGAIN  the host is short of message buffers, or (for anything but
+ *            INITIATE_CONTACT) momentarily has no such connection: pause
+ *            and post again, as the stock hv_vmbus does;
+ *   -ENXIO   INITIATE_CONTACT to a connection id the host does not have:
+ *            a host older than VMBus 5.0 (pre-2016 Hyper-V, QEMU's
+ *            vmbus-bridge) only listens on connection id 1, so asking for
+ *            5.x on connection id 4 ends here.  Posting again cannot help;
+ *            an older version (on connection id 1) can;
+ *   -EIO     anything else.
+ */
+int enl_vmbus_post_errno(u32 msgtype, u64 status);
+
+/* The version walk: what to do after trying one version. */
+enum enl_vmbus_walk {
+	ENL_WALK_CONNECTED,	/* the host accepted it */
+	ENL_WALK_OLDER,		/* try the next older version */
+	ENL_WALK_GIVE_UP,	/* an older version cannot help */
+};
+
+/*
+ * After INITIATE_CONTACT for version ended with result (0 accepted,
+ * -EPROTONOSUPPORT refused in VERSION_RESPONSE, -ENXIO its contact
+ * connection id refused, any other error: the post failed or no answer
+ * came), the next step.  Refusal of connection id 4 steps down to the
+ * versions below 5.0, which contact on connection id 1; refusal of
+ * connection id 1 or a host that does not answer ends the walk.  A
+ * version outside enl_vmbus_versions[] gives up.
+ */
+enum enl_vmbus_walk enl_vmbus_walk_step(u32 version, int result);
+
+/*
  * Fill an INITIATE_CONTACT for version; target_vp receives the host's
  * messages.  Before 5.0 the interrupt page GPA goes where 5.0 puts
  * msg_sint.

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests of include/enl/vmbus_guest.c, the guest's control-plane
- * logic in enl_vmbus.ko: the version walk and its connection ids, the
+ * logic in enl_vmbus.ko: the version walk and its connection ids (also
+ * against hosts without connection id 4, which refuse 5.x contacts with
+ * HV_STATUS_INVALID_CONNECTION_ID), the
  * INITIATE_CONTACT layout, the checks on host messages, and the split of
  * GPADLs into GPADL_HEADER + GPADL_BODY messages (26 / 28 page numbers).
  */
@@ -32,6 +34,120 @@ static void test_versions(void **state)
 	assert_int_equal(enl_vmbus_msg_conn_id(0x50000, 0), 4);
 	assert_int_equal(enl_vmbus_msg_conn_id(0x40001, 4), 1);
 	assert_int_equal(enl_vmbus_msg_conn_id(0x20004, 0), 1);
+}
+
+static void test_post_errno(void **state)
+{
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_INITIATE_CONTACT, 0), 0);
+	/* only the high bits of the hypercall result: still success */
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_GPADL_HEADER,
+					      0x0000000100000000ull), 0);
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_GPADL_HEADER, 0x13), -EAGAIN);
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_INITIATE_CONTACT, 0x13),
+			 -EAGAIN);
+	/* INVALID_CONNECTION_ID: "no such connection" for a contact ... */
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_INITIATE_CONTACT, 0x12),
+			 -ENXIO);
+	/* ... and "busy, post again" for anything else, as hv_vmbus does */
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_OPENCHANNEL, 0x12), -EAGAIN);
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_UNLOAD, 0x12), -EAGAIN);
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_INITIATE_CONTACT, 0x2), -EIO);
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_INITIATE_CONTACT, 0x5), -EIO);
+	assert_int_equal(enl_vmbus_post_errno(CHANNELMSG_OPENCHANNEL, 0xffff), -EIO);
+}
+
+/*
+ * A simulated host: the highest version it accepts, and whether it has
+ * connection id 4 (hosts from VMBus 5.0 on) or only connection id 1.
+ * Runs the guest's walk over enl_vmbus_versions[] with the pure steps
+ * and returns the version agreed (0: none); conns[] records the
+ * connection id of every INITIATE_CONTACT posted.
+ */
+static u32 walk(u32 host_max, bool has_conn4, u32 *conns, unsigned int *nconns,
+		bool host_answers)
+{
+	unsigned int i;
+
+	*nconns = 0;
+	for (i = 0; i < ENL_VMBUS_NR_VERSIONS; i++) {
+		u32 v = enl_vmbus_versions[i];
+		u32 conn = enl_vmbus_contact_conn_id(v);
+		u64 status;
+		int res;
+
+		conns[(*nconns)++] = conn;
+		status = (conn == 4 && !has_conn4) ? 0x12 : 0;
+		res = enl_vmbus_post_errno(CHANNELMSG_INITIATE_CONTACT, status);
+		if (!res)
+			res = !host_answers ? -ETIMEDOUT :
+			      v <= host_max ? 0 : -EPROTONOSUPPORT;
+		switch (enl_vmbus_walk_step(v, res)) {
+		case ENL_WALK_CONNECTED:
+			return v;
+		case ENL_WALK_OLDER:
+			continue;
+		case ENL_WALK_GIVE_UP:
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static void test_walk_old_hosts(void **state)
+{
+	u32 conns[ENL_VMBUS_NR_VERSIONS];
+	unsigned int n, i;
+
+	/* a current host: 5.3 at once, on connection id 4 */
+	assert_int_equal(walk(0x50003, true, conns, &n, true), 0x50003);
+	assert_int_equal(n, 1);
+	assert_int_equal(conns[0], 4);
+
+	/* enl-host --vmbus-version 5.0: refuses 5.3..5.1 in VERSION_RESPONSE */
+	assert_int_equal(walk(0x50000, true, conns, &n, true), 0x50000);
+	assert_int_equal(n, 4);
+
+	/*
+	 * QEMU's vmbus-bridge, pre-2016 Hyper-V: up to 4.0, connection id 1
+	 * only.  Every 5.x contact is refused with INVALID_CONNECTION_ID; the
+	 * walk carries on with 4.1 (refused) and 4.0 on connection id 1.
+	 */
+	assert_int_equal(walk(0x40000, false, conns, &n, true), 0x40000);
+	assert_int_equal(n, 6);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(conns[i], 4);
+	assert_int_equal(conns[4], 1);
+	assert_int_equal(conns[5], 1);
+
+	/* enl-host --vmbus-version 4.1 / 2.4 without connection id 4 */
+	assert_int_equal(walk(0x40001, false, conns, &n, true), 0x40001);
+	assert_int_equal(n, 5);
+	assert_int_equal(walk(0x20004, false, conns, &n, true), 0x20004);
+	assert_int_equal(n, 8);
+
+	/* a host that accepts nothing the guest speaks */
+	assert_int_equal(walk(0x10001, false, conns, &n, true), 0);
+	assert_int_equal(n, 8);
+
+	/* a host that never answers: the first timeout ends the walk */
+	assert_int_equal(walk(0x50003, true, conns, &n, false), 0);
+	assert_int_equal(n, 1);
+}
+
+static void test_walk_steps(void **state)
+{
+	assert_int_equal(enl_vmbus_walk_step(0x50003, 0), ENL_WALK_CONNECTED);
+	assert_int_equal(enl_vmbus_walk_step(0x50003, -EPROTONOSUPPORT), ENL_WALK_OLDER);
+	assert_int_equal(enl_vmbus_walk_step(0x50000, -ENXIO), ENL_WALK_OLDER);
+	/* connection id 1 refused: no version is reachable */
+	assert_int_equal(enl_vmbus_walk_step(0x40001, -ENXIO), ENL_WALK_GIVE_UP);
+	assert_int_equal(enl_vmbus_walk_step(0x20004, -ENXIO), ENL_WALK_GIVE_UP);
+	assert_int_equal(enl_vmbus_walk_step(0x50003, -ETIMEDOUT), ENL_WALK_GIVE_UP);
+	assert_int_equal(enl_vmbus_walk_step(0x50003, -EIO), ENL_WALK_GIVE_UP);
+	assert_int_equal(enl_vmbus_walk_step(0x50003, -ENOMEM), ENL_WALK_GIVE_UP);
+	/* not a version of the list */
+	assert_int_equal(enl_vmbus_walk_step(0x10001, 0), ENL_WALK_GIVE_UP);
+	assert_int_equal(enl_vmbus_walk_step(0x60000, -ENXIO), ENL_WALK_GIVE_UP);
 }
 
 static void test_contact(void **state)
@@ -180,6 +296,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_post_errno),
+		cmocka_unit_test(test_walk_old_hosts),
+		cmocka_unit_test(test_walk_steps),
 		cmocka_unit_test(test_contact),
 		cmocka_unit_test(test_host_msgs),
 		cmocka_unit_test(test_gpadl_split),
