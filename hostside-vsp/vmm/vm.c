@@ -6,6 +6,7 @@
 #include "vm.h"
 #include "layout.h"
 #include "vsp_server.h"
+#include "hostside-vsp/common/vsp_common.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,21 +100,36 @@ int kvm_check(int kvm_fd, char *why, size_t len)
 	return 0;
 }
 
+int kvm_open(void)
+{
+	char why[256];
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		enl_err("cannot open /dev/kvm: %s (load kvm and kvm-amd or kvm-intel, or run the nested test bed: make demo)",
+			strerror(errno));
+		return -1;
+	}
+	if (kvm_check(fd, why, sizeof(why)) < 0) {
+		enl_err("%s", why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	uint64_t high = vm->ram_size - vm->lowmem_size;
+	/* The same translation the daemons do on the same memfd. */
+	struct vspc_ram_layout l = {
+		.size = vm->ram_size, .lowmem_size = vm->lowmem_size,
+		.highmem_gpa = ENL_MMIO_HOLE_END,
+	};
+	uint64_t off;
 
-	if (len > vm->ram_size)
+	if (vspc_ram_offset(&l, gpa, len, &off))
 		return NULL;
-	if (gpa < vm->lowmem_size) {
-		if (len > vm->lowmem_size - gpa)
-			return NULL;
-		return vm->ram + gpa;
-	}
-	if (gpa >= ENL_MMIO_HOLE_END && gpa - ENL_MMIO_HOLE_END < high &&
-	    len <= high - (gpa - ENL_MMIO_HOLE_END))
-		return vm->ram + vm->lowmem_size + (gpa - ENL_MMIO_HOLE_END);
-	return NULL;
+	return vm->ram + off;
 }
 
 void vm_stop(struct vm *vm, int status)
@@ -206,7 +222,6 @@ static int vm_setup_memory(struct vm *vm)
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-	char why[256];
 	unsigned int i;
 	int n;
 
@@ -219,16 +234,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (cfg->vmbus_version)
 		vm->bus.version_max = cfg->vmbus_version;
 
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0) {
-		enl_err("cannot open /dev/kvm: %s (load kvm and kvm-amd or kvm-intel, or run the nested test bed: make demo)",
-			strerror(errno));
+	vm->kvm_fd = kvm_open();
+	if (vm->kvm_fd < 0)
 		return -1;
-	}
-	if (kvm_check(vm->kvm_fd, why, sizeof(why)) < 0) {
-		enl_err("%s", why);
-		return -1;
-	}
 	n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	if (n <= 0)
 		n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);

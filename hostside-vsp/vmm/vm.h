@@ -100,6 +100,8 @@ struct vm {
 
 /* KVM set-up (vm.c) */
 int kvm_check(int kvm_fd, char *why, size_t len);
+/* /dev/kvm opened and checked (errors logged), or -1. */
+int kvm_open(void);
 int vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);

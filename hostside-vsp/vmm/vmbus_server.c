@@ -8,6 +8,7 @@
 #include "vmbus_server.h"
 
 #include <enl/hv_tlfs.h>
+#include <enl/vmbus_guest.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,12 +19,8 @@
 #define STATUS_UNSUCCESSFUL	0xc0000001u
 #define MAX_RANGES		64
 
-static const uint32_t versions[] = {
-	VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_WIN10_V5_2,
-	VMBUS_VERSION_WIN10_V5_1, VMBUS_VERSION_WIN10_V5,
-	VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10,
-	VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN8,
-};
+/* Versions: the one list, enl_vmbus_versions[] (include/enl/vmbus_guest.c),
+ * which the guest module walks too. */
 
 __attribute__((format(printf, 2, 3)))
 static void slog(struct vmbus_server *s, const char *fmt, ...)
@@ -53,9 +50,9 @@ int vmbus_server_parse_version(const char *str, uint32_t *version)
 	if (sscanf(str, "%u.%u%c", &major, &minor, &tail) != 2 ||
 	    major > 0xffff || minor > 0xffff)
 		return -EINVAL;
-	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
-		if (versions[i] == (major << 16 | minor)) {
-			*version = versions[i];
+	for (i = 0; i < ENL_VMBUS_NR_VERSIONS; i++) {
+		if (enl_vmbus_versions[i] == (major << 16 | minor)) {
+			*version = enl_vmbus_versions[i];
 			return 0;
 		}
 	}
@@ -80,7 +77,7 @@ void vmbus_server_init(struct vmbus_server *s,
 	s->ops = ops;
 	s->ctx = ctx;
 	s->msg_sint = HV_VMBUS_SINT;
-	s->version_max = versions[0];
+	s->version_max = enl_vmbus_versions[0];
 }
 
 static void gpadl_free(struct vmbus_server *s, struct vmbus_gpadl *g)
@@ -296,8 +293,8 @@ static bool version_known(uint32_t v)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-		if (versions[i] == v)
+	for (i = 0; i < ENL_VMBUS_NR_VERSIONS; i++)
+		if (enl_vmbus_versions[i] == v)
 			return true;
 	return false;
 }

@@ -14,10 +14,11 @@
 #include <stdint.h>
 
 #include <enl/vmbus_msg.h>
+#include "hostside-vsp/common/vsp_common.h"
 
 #define VMBUS_MAX_CHANNELS	256
 #define VMBUS_MAX_GPADLS	1024
-#define VMBUS_GPADL_MAX_PAGES	(1u << 18)	/* 1 GiB per GPADL */
+#define VMBUS_GPADL_MAX_PAGES	VSPC_GPADL_MAX_PAGES	/* 1 GiB per GPADL */
 /* All GPADLs together: bounds what a guest can make the host allocate. */
 #define VMBUS_GPADL_TOTAL_PAGES	(1u << 20)
 #define VMBUS_CONN_ID_BASE	0x1000		/* event connection = base + relid */

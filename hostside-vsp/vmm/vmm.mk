@@ -42,9 +42,13 @@ $(VMM_DSDT_O): $(VMM_DSDT_C)
 # ---- END ACPI/AML block ----------------------------------------------------
 
 # ---- enl-host ----------------------------------------------------------------
+# Code shared with libvsp, and the VMBus version list shared with the guest.
+include hostside-vsp/common/common.mk
+
 VMM_SRCS := main.c vm.c vcpu.c cpuid.c boot.c pio.c hyperv.c uart.c rtc.c acpi.c \
 	    synic.c vmbus_server.c vsp_server.c
-VMM_OBJS := $(addprefix $(OBJ)/vmm/,$(VMM_SRCS:.c=.o)) $(VMM_DSDT_O)
+VMM_OBJS := $(addprefix $(OBJ)/vmm/,$(VMM_SRCS:.c=.o)) $(VMM_DSDT_O) \
+	    $(VSP_COMMON_OBJS) $(VMBUS_VERSIONS_OBJ)
 VMM_DEPS := $(VMM_OBJS:.o=.d)
 
 .PHONY: host
@@ -52,7 +56,7 @@ host: $(BIN)/enl-host
 
 $(OBJ)/vmm/%.o: $(VMM_ACPI_DIR)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
 $(BIN)/enl-host: $(VMM_OBJS)
 	@mkdir -p $(@D)

@@ -11,6 +11,7 @@
 
 #include <enl/hv_tlfs.h>
 #include <enl/vsp_proto.h>
+#include "hostside-vsp/common/vsp_common.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -73,14 +74,6 @@ struct vsp_server {
 	char text[VSP_MSG_MAX - 64];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static struct chan_host *host_of(struct vsp_server *v, struct vmbus_channel *ch)
 {
 	return &v->ch[ch - v->vm->bus.chan];
@@ -89,27 +82,14 @@ static struct chan_host *host_of(struct vsp_server *v, struct vmbus_channel *ch)
 static void client_send(struct vsp_client *c, const void *msg, size_t len,
 			const int *fds, int nfds)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * VSP_MAX_FDS)];
-	} u;
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int err;
 
 	if (!c || c->dead)
 		return;
-	if (nfds > 0) {
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		u.h.cmsg_level = SOL_SOCKET;
-		u.h.cmsg_type = SCM_RIGHTS;
-		u.h.cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(&u.h), fds, sizeof(int) * (size_t)nfds);
-	}
-	if (sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len) {
+	err = vspc_send(c->fd, msg, len, fds, nfds, MSG_DONTWAIT);
+	if (err) {
 		enl_err("VSP client %s: send failed (%s); disconnecting it",
-			c->name[0] ? c->name : "?", strerror(errno));
+			c->name[0] ? c->name : "?", strerror(-err));
 		c->dead = true;
 	}
 }
@@ -302,7 +282,7 @@ static bool op_gpadl_teardown(void *ctx, struct vmbus_channel *ch,
 	client_send(c, &m, sizeof(m), NULL, 0);
 	if (c->dead)
 		return false;
-	vm->vsp->teardown_since[g - vm->bus.gpadl] = now_ms();
+	vm->vsp->teardown_since[g - vm->bus.gpadl] = vspc_now_ms();
 	return true;
 }
 
@@ -424,16 +404,6 @@ static const char *class_name(const enl_guid_t *g)
 	return "unknown";
 }
 
-static void guid_str(const enl_guid_t *g, char out[37])
-{
-	const uint8_t *b = g->b;
-
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 struct outbuf {
 	char *p;
 	size_t len, cap;
@@ -500,8 +470,8 @@ static const char *bus_state_str(const struct vmbus_server *s)
 static void render_status(struct vsp_server *v, struct outbuf *o, bool json)
 {
 	struct vmbus_server *s = &v->vm->bus;
-	uint64_t now = now_ms();
-	char vb[16], cls[37], inst[37];
+	uint64_t now = vspc_now_ms();
+	char vb[16], cls[VSPC_GUID_STR_LEN], inst[VSPC_GUID_STR_LEN];
 	unsigned int i, k;
 	bool first = true;
 
@@ -532,8 +502,8 @@ static void render_status(struct vsp_server *v, struct outbuf *o, bool json)
 			continue;
 		if (ch->open)
 			ring = vmbus_server_gpadl(s, ch->ring_gpadl);
-		guid_str(&ch->if_type, cls);
-		guid_str(&ch->if_instance, inst);
+		vspc_guid_format(&ch->if_type, cls);
+		vspc_guid_format(&ch->if_instance, inst);
 		if (json) {
 			out(o, "%s{\"relid\":%u,\"class\":\"%s\",\"class_id\":\"%s\",\"instance\":\"%s\",\"subchannel\":%u,\"state\":\"%s\",\"open\":%s,\"target_vp\":%u,\"ring_pages\":%u,\"daemon\":",
 			    first ? "" : ",", ch->relid, class_name(&ch->if_type),
@@ -702,14 +672,9 @@ static void on_status_set(struct vsp_server *v, struct vsp_client *c,
 
 	if (!owned(v, c, m->relid))
 		return;
-	memcpy(key, m->key, sizeof(key));
-	key[sizeof(key) - 1] = 0;
-	for (i = 0; key[i]; i++)
-		if (!((key[i] >= 'a' && key[i] <= 'z') ||
-		      (key[i] >= '0' && key[i] <= '9') || key[i] == '_'))
-			return;
-	if (!key[0])
+	if (!vspc_status_key_ok(m->key))
 		return;
+	memcpy(key, m->key, sizeof(key));
 	for (i = 0; i < MAX_STATUS && !kv; i++) {
 		if (v->kv[i].used && v->kv[i].relid == m->relid &&
 		    !strcmp(v->kv[i].key, key))
@@ -726,7 +691,7 @@ static void on_status_set(struct vsp_server *v, struct vsp_client *c,
 	memcpy(kv->key, key, sizeof(kv->key));
 	memcpy(kv->value, m->value, sizeof(kv->value));
 	kv->value[sizeof(kv->value) - 1] = 0;
-	kv->time_ms = now_ms();
+	kv->time_ms = vspc_now_ms();
 }
 
 static void on_ctl(struct vsp_server *v, struct vsp_client *c,
@@ -850,43 +815,18 @@ static void client_drop(struct vsp_server *v, unsigned int idx)
 
 static void client_read(struct vsp_server *v, struct vsp_client *c)
 {
-	uint8_t *buf = v->rx;
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-	} u;
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(v->rx) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
-	ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int fds[VSP_MAX_FDS], nfds;
+	int n = vspc_recv(c->fd, v->rx, sizeof(v->rx), fds, &nfds, MSG_DONTWAIT);
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n <= 0) {
 		c->dead = true;
 		return;
 	}
-	/* Clients never send descriptors: close any that came. */
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			size_t k, nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			int fd;
-
-			for (k = 0; k < nfd; k++) {
-				memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int),
-				       sizeof(int));
-				close(fd);
-			}
-		}
-	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-		c->dead = true;
-		return;
-	}
-	client_message(v, c, buf, (size_t)n);
+	/* Clients never send descriptors. */
+	vspc_close_fds(fds, nfds);
+	client_message(v, c, v->rx, (size_t)n);
 }
 
 static void accept_client(struct vsp_server *v)
@@ -929,7 +869,7 @@ int vsp_server_pollfds(struct vsp_server *v, struct pollfd *p, int max)
 static void check_release_timeouts(struct vsp_server *v)
 {
 	struct vmbus_server *s = &v->vm->bus;
-	uint64_t now = now_ms();
+	uint64_t now = vspc_now_ms();
 	unsigned int i;
 
 	for (i = 0; i < VMBUS_MAX_GPADLS; i++) {

@@ -14,7 +14,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
 		-Wno-unused-parameter -I$(TOP)/include -I$(TOP) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-FUZZ_SRCS_fuzz_vmbus_server := hostside-vsp/vmm/vmbus_server.c
+FUZZ_SRCS_fuzz_vmbus_server := hostside-vsp/vmm/vmbus_server.c include/enl/vmbus_guest.c
 FUZZ_SRCS_fuzz_ring_ic      := include/enl/ring.c include/enl/ic.c include/enl/vmbus_guest.c \
 			       include/enl/vmbus_packet.c
 

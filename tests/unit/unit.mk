@@ -20,7 +20,7 @@ UNIT_LDLIBS := -lcmocka -pthread
 
 # ---- per-test sources ---------------------------------------------------
 UNIT_SRCS_test_acpi := hostside-vsp/vmm/acpi.c $(VMM_DSDT_C)
-UNIT_SRCS_test_vmbus_server := hostside-vsp/vmm/vmbus_server.c
+UNIT_SRCS_test_vmbus_server := hostside-vsp/vmm/vmbus_server.c include/enl/vmbus_guest.c
 UNIT_SRCS_test_devices := hostside-vsp/vmm/uart.c hostside-vsp/vmm/rtc.c
 UNIT_SRCS_test_ring := include/enl/ring.c
 UNIT_SRCS_test_ic := include/enl/ic.c

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# hostside-vsp/common: code both ends of the VSP socket link (see
+# vsp_common.h).  Included from hostside-vsp/vmm/vmm.mk, so it is defined
+# before lib.mk, enlctl.mk and the tests read these variables.
+#
+#   VSP_COMMON_SRCS   sources, relative to the top; libvsp compiles them
+#                     into libvsp.a with its own rule, unit tests list them
+#   VSP_COMMON_OBJS   the same compiled for enl-host and enlctl
+#   VMBUS_VERSIONS_SRC the one VMBus version list (enl_vmbus_versions[]),
+#                     shared with the guest module
+
+VSP_COMMON_DIR  := hostside-vsp/common
+VSP_COMMON_SRCS := $(VSP_COMMON_DIR)/transport.c $(VSP_COMMON_DIR)/util.c
+VSP_COMMON_OBJS := $(patsubst %.c,$(OBJ)/common/%.o,$(VSP_COMMON_SRCS))
+VMBUS_VERSIONS_SRC := include/enl/vmbus_guest.c
+VMBUS_VERSIONS_OBJ := $(patsubst %.c,$(OBJ)/common/%.o,$(VMBUS_VERSIONS_SRC))
+
+$(OBJ)/common/%.o: $(TOP)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
+
+-include $(VSP_COMMON_OBJS:.o=.d) $(VMBUS_VERSIONS_OBJ:.o=.d)
