@@ -28,7 +28,11 @@ dkms add "${opts[@]}" "enlighten/$ver" > "$work/add.log" 2>&1 ||
 fail=0
 for krel in "$@"; do
 	log=$work/build-$krel.log
-	if ! dkms build "${opts[@]}" -k "$krel" "enlighten/$ver" > "$log" 2>&1; then
+	# the headers are a private tree (scripts/deps.sh), not /lib/modules
+	ksrc=${ENL_HEADERS_DIR:?run make deps}/$krel/build
+	[[ -f $ksrc/Makefile ]] || die "no headers for $krel in $ksrc; run: make deps"
+	if ! dkms build "${opts[@]}" -k "$krel" --kernelsourcedir "$ksrc" \
+		"enlighten/$ver" > "$log" 2>&1; then
 		tail -n 30 "$log"
 		[[ -f $tree/enlighten/$ver/build/make.log ]] &&
 			tail -n 30 "$tree/enlighten/$ver/build/make.log"

@@ -34,7 +34,7 @@ $(KMOD_OUT)/%/.built: $(KMOD_SRCS) kernel/kbuild.mk kernel/kernel.mk
 	cp -p --parents $(KMOD_SRCS) "$$kb/"; \
 	cp -p kernel/kbuild.mk "$$kb/Kbuild"; \
 	echo "  KBUILD  $$krel"; \
-	if ! $(MAKE) --no-print-directory -C /lib/modules/"$$krel"/build \
+	if ! $(MAKE) --no-print-directory -C $(ENL_HEADERS_DIR)/"$$krel"/build \
 		M="$$kb" W=1 modules > "$$kb/build.log" 2>&1; then \
 		cat "$$kb/build.log"; echo "modules for $$krel: build failed"; exit 1; \
 	fi; \
@@ -65,7 +65,7 @@ dkms-install: $(DKMS_SRC)/dkms.conf
 	install -D -m 644 kernel/modprobe.d/enlighten.conf /etc/modprobe.d/enlighten.conf
 
 dkms-check: modules $(DKMS_SRC)/dkms.conf
-	@kernel/dkms-check.sh '$(DKMS_SRC)' $(DKMS_VERSION) $(ENL_KRELS)
+	@ENL_HEADERS_DIR=$(ENL_HEADERS_DIR) kernel/dkms-check.sh '$(DKMS_SRC)' $(DKMS_VERSION) $(ENL_KRELS)
 
 # The test bed puts build/modules/<krel>/*.ko into the L2 images: keep them
 # fresh for make nested / demo / shell too.
