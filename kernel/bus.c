@@ -135,7 +135,9 @@ static ssize_t channel_vp_mapping_show(struct device *dev,
 	mutex_lock(&enl_channels_lock);
 	n = sysfs_emit(buf, "%u:%u\n", ch->relid, ch->target_vp);
 	list_for_each_entry(sc, &ch->sc_list, sc_node)
-		n += sysfs_emit_at(buf, n, "%u:%u\n", sc->relid, sc->target_vp);
+		if (!sc->released)
+			n += sysfs_emit_at(buf, n, "%u:%u\n", sc->relid,
+					   sc->target_vp);
 	mutex_unlock(&enl_channels_lock);
 	return n;
 }
@@ -332,8 +334,23 @@ int enl_chan_sysfs_add(struct enl_vmbus_channel *ch)
 		return ret;
 	}
 	ch->kobj_added = true;
+	mutex_lock(&enl_channels_lock);
+	ch->kobj_shown = true;
+	mutex_unlock(&enl_channels_lock);
 	kobject_uevent(&ch->kobj, KOBJ_ADD);
 	return 0;
+}
+
+/*
+ * Take channels/<relid> out of sysfs (once: a second kobject_del would
+ * drop the kset's reference twice); the struct stays until the put.
+ */
+static void enl_chan_sysfs_hide_locked(struct enl_vmbus_channel *ch)
+{
+	lockdep_assert_held(&enl_channels_lock);
+	if (ch->kobj_shown)
+		kobject_del(&ch->kobj);
+	ch->kobj_shown = false;
 }
 
 void enl_chan_sysfs_del(struct enl_vmbus_channel *ch)
@@ -428,13 +445,15 @@ static void enl_dev_release(struct device *dev)
 	kfree(to_enl_vmbus_device(dev));
 }
 
-static struct enl_vmbus_channel *enl_find_primary(const enl_guid_t *inst)
+/* The primary channel of the device an offer names (class + instance). */
+static struct enl_vmbus_channel *
+enl_find_primary(const struct vmbus_offer_channel *o)
 {
 	struct enl_vmbus_channel *ch;
 
+	lockdep_assert_held(&enl_channels_lock);
 	list_for_each_entry(ch, &enl_channels, node)
-		if (!ch->primary && ch->subidx == 0 &&
-		    !memcmp(&ch->offer.if_instance, inst, sizeof(*inst)))
+		if (!ch->primary && enl_vmbus_offer_same_device(&ch->offer, o))
 			return ch;
 	return NULL;
 }
@@ -452,30 +471,79 @@ static unsigned int enl_pick_cpu(void)
 	return cpu;
 }
 
-/* Unhook a channel from the relid map and the lists, tell the host. */
-static void enl_chan_release_relid(struct enl_vmbus_channel *ch, bool tell)
+static void enl_send_relid_released(u32 relid)
 {
 	struct vmbus_relid_msg m;
 
+	memset(&m, 0, sizeof(m));
+	m.hdr.msgtype = CHANNELMSG_RELID_RELEASED;
+	m.child_relid = relid;
+	enl_post(&m, sizeof(m));
+}
+
+/*
+ * Unhook a channel from the relid map (and, unless keep_lists, from the
+ * lists), tell the host.  After it no interrupt reaches the channel.
+ */
+static void enl_chan_unmap(struct enl_vmbus_channel *ch, bool tell,
+			   bool keep_lists)
+{
 	mutex_lock(&enl_channels_lock);
-	RCU_INIT_POINTER(enl_relid_map[ch->relid], NULL);
-	list_del_init(&ch->node);
-	list_del_init(&ch->sc_node);
+	if (rcu_access_pointer(enl_relid_map[ch->relid]) == ch)
+		RCU_INIT_POINTER(enl_relid_map[ch->relid], NULL);
+	if (!keep_lists) {
+		list_del_init(&ch->node);
+		list_del_init(&ch->sc_node);
+	}
 	mutex_unlock(&enl_channels_lock);
 	synchronize_rcu();
 	tasklet_kill(&ch->tasklet);
 	/* the host waits for RELID_RELEASED only after a rescind */
-	if (tell && READ_ONCE(ch->rescinded)) {
-		memset(&m, 0, sizeof(m));
-		m.hdr.msgtype = CHANNELMSG_RELID_RELEASED;
-		m.child_relid = ch->relid;
-		enl_post(&m, sizeof(m));
+	if (tell && READ_ONCE(ch->rescinded))
+		enl_send_relid_released(ch->relid);
+}
+
+static void enl_chan_unmap_all(struct enl_vmbus_channel *ch, bool tell)
+{
+	enl_chan_unmap(ch, tell, false);
+}
+
+/*
+ * A rescinded subchannel goes back to the host once nobody uses it: at
+ * the rescind if it is closed, else when its driver closes it (or fails
+ * to open it).  It stays on its primary's list, hidden, until the
+ * primary is removed, so the driver's pointer stays good.
+ */
+void enl_sc_release(struct enl_vmbus_channel *sc)
+{
+	if (!sc->primary || !READ_ONCE(sc->rescinded) || xchg(&sc->released, true))
+		return;
+	mutex_lock(&enl_channels_lock);
+	enl_chan_sysfs_hide_locked(sc);
+	mutex_unlock(&enl_channels_lock);
+	enl_chan_unmap(sc, true, true);
+}
+
+/* RESCIND, in the interrupt: stop sends and waits on that channel now. */
+void enl_vmbus_rescind_early(u32 relid)
+{
+	struct enl_vmbus_channel *ch;
+
+	if (relid == 0 || relid > VMBUS_MAX_RELID)
+		return;
+	rcu_read_lock();
+	ch = rcu_dereference(enl_relid_map[relid]);
+	if (ch) {
+		WRITE_ONCE(ch->rescinded, true);
+		enl_chan_abort_xacts(ch, -ENODEV);
 	}
+	rcu_read_unlock();
 }
 
 void enl_vmbus_handle_offer(const struct vmbus_offer_channel *o)
 {
 	struct enl_vmbus_channel *ch, *primary = NULL;
+	enl_vmbus_subchannel_cb sc_cb = NULL;
 	struct enl_vmbus_device *d;
 	int ret;
 
@@ -499,18 +567,29 @@ void enl_vmbus_handle_offer(const struct vmbus_offer_channel *o)
 		enl_chan_free(ch);
 		return;
 	}
-	if (ch->subidx) {
-		primary = enl_find_primary(&o->if_instance);
-		if (!primary) {
-			mutex_unlock(&enl_channels_lock);
-			enl_ratelimited("subchannel relid %u without a primary dropped\n",
-					ch->relid);
-			enl_chan_free(ch);
-			return;
-		}
+	primary = enl_find_primary(o);
+	switch (enl_vmbus_offer_kind(o, primary ? &primary->offer : NULL)) {
+	case ENL_OFFER_PRIMARY:
+		primary = NULL;
+		break;
+	case ENL_OFFER_SUBCHANNEL:
 		ch->primary = primary;
 		ch->device = primary->device;
 		list_add_tail(&ch->sc_node, &primary->sc_list);
+		sc_cb = primary->sc_cb;
+		break;
+	case ENL_OFFER_DUPLICATE:
+		mutex_unlock(&enl_channels_lock);
+		enl_ratelimited("second offer of device %pUl (relid %u) dropped\n",
+				o->if_instance.b, ch->relid);
+		enl_chan_free(ch);
+		return;
+	case ENL_OFFER_ORPHAN:
+		mutex_unlock(&enl_channels_lock);
+		enl_ratelimited("subchannel relid %u without a primary dropped\n",
+				ch->relid);
+		enl_chan_free(ch);
+		return;
 	}
 	list_add_tail(&ch->node, &enl_channels);
 	rcu_assign_pointer(enl_relid_map[ch->relid], ch);
@@ -518,8 +597,9 @@ void enl_vmbus_handle_offer(const struct vmbus_offer_channel *o)
 
 	if (primary) {
 		enl_chan_sysfs_add(ch);
-		if (primary->sc_cb)
-			primary->sc_cb(primary, ch);
+		/* the driver opens it (or not); it is never a device */
+		if (sc_cb)
+			sc_cb(primary, ch);
 		return;
 	}
 
@@ -545,7 +625,7 @@ void enl_vmbus_handle_offer(const struct vmbus_offer_channel *o)
 		enl_chan_sysfs_add(ch);
 	return;
 fail:
-	enl_chan_release_relid(ch, false);
+	enl_chan_unmap_all(ch, false);
 	enl_chan_free(ch);
 }
 
@@ -559,36 +639,41 @@ static void enl_remove_primary(struct enl_vmbus_channel *ch, bool tell)
 	if (d) {
 		/* channels/ goes first: its entries outlive the directory */
 		mutex_lock(&enl_channels_lock);
-		if (ch->kobj_added)
-			kobject_del(&ch->kobj);
+		enl_chan_sysfs_hide_locked(ch);
 		list_for_each_entry(sc, &ch->sc_list, sc_node)
-			if (sc->kobj_added)
-				kobject_del(&sc->kobj);
+			enl_chan_sysfs_hide_locked(sc);
 		mutex_unlock(&enl_channels_lock);
 		if (d->channels_kset)
 			kset_unregister(d->channels_kset);
 		d->channels_kset = NULL;
 		device_unregister(&d->dev);	/* the driver's remove closes */
 	}
+	/* closes the subchannels first, then the primary, as hv_vmbus does */
 	enl_vmbus_close(ch);
 	mutex_lock(&enl_channels_lock);
 	list_splice_init(&ch->sc_list, &scs);
 	mutex_unlock(&enl_channels_lock);
 	list_for_each_entry_safe(sc, tmp, &scs, sc_node) {
 		if (tell)
-			enl_vmbus_close(sc);
+			enl_vmbus_close(sc);	/* releases a rescinded one */
 		else
 			enl_chan_force_close(sc);
-		enl_chan_release_relid(sc, false);
+		if (!sc->released)
+			enl_chan_unmap(sc, tell, true);
+		mutex_lock(&enl_channels_lock);
+		list_del_init(&sc->node);
+		list_del_init(&sc->sc_node);
+		mutex_unlock(&enl_channels_lock);
 		enl_chan_free(sc);
 	}
-	enl_chan_release_relid(ch, tell);
+	enl_chan_unmap_all(ch, tell);
 	enl_chan_free(ch);
 }
 
 void enl_vmbus_handle_rescind(u32 relid)
 {
 	struct enl_vmbus_channel *ch;
+	bool open;
 
 	if (relid == 0 || relid > VMBUS_MAX_RELID)
 		return;
@@ -599,18 +684,32 @@ void enl_vmbus_handle_rescind(u32 relid)
 		WRITE_ONCE(ch->rescinded, true);
 	mutex_unlock(&enl_channels_lock);
 	if (!ch) {
+		/*
+		 * Nothing of ours uses it (a subchannel whose primary went
+		 * first, a dropped offer): give it back all the same, or the
+		 * host waits for it forever.
+		 */
 		enl_ratelimited("rescind of unknown relid %u\n", relid);
+		enl_send_relid_released(relid);
 		return;
 	}
 	pr_info("relid %u rescinded\n", relid);
+	enl_chan_abort_xacts(ch, -ENODEV);
 	if (!ch->primary) {
 		enl_remove_primary(ch, true);
 		return;
 	}
-	/* a subchannel: its driver closes it when it notices */
-	enl_vmbus_close(ch);
-	enl_chan_release_relid(ch, true);
-	enl_chan_free(ch);
+	/*
+	 * A subchannel belongs to its driver, which may be using it right
+	 * now: sends and waits fail with -ENODEV from here on; the driver
+	 * closes it (the stock hv_vmbus leaves that to the driver too) and
+	 * the relid goes back then.  One nobody opened goes back at once.
+	 */
+	mutex_lock(&ch->lock);
+	open = ch->state != ENL_CHAN_OFFERED;
+	mutex_unlock(&ch->lock);
+	if (!open)
+		enl_sc_release(ch);
 }
 
 void enl_vmbus_remove_all(void)

@@ -2,12 +2,13 @@
 /*
  * enl_vmbus: channels.  GPADLs, open and close, sending and receiving
  * packets through the shared ring core (include/enl/ring.c), completion
- * ids, target CPU changes.
+ * ids, send-and-wait for init handshakes, target CPU changes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -246,6 +247,8 @@ fail:
 	ch->state = ENL_CHAN_OFFERED;
 unlock:
 	mutex_unlock(&ch->lock);
+	/* rescinded while we tried: nobody else gives its relid back */
+	enl_sc_release(ch);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(enl_vmbus_open);
@@ -258,6 +261,8 @@ static void enl_chan_close_locked(struct enl_vmbus_channel *ch, bool talk)
 	if (ch->state != ENL_CHAN_OPEN)
 		return;
 	WRITE_ONCE(ch->state, ENL_CHAN_CLOSING);
+	/* no completion can come any more: wake whoever waits for one */
+	enl_chan_abort_xacts(ch, -ENODEV);
 	tasklet_kill(&ch->tasklet);
 	if (talk) {
 		memset(&m, 0, sizeof(m));
@@ -274,11 +279,41 @@ static void enl_chan_close_locked(struct enl_vmbus_channel *ch, bool talk)
 	ch->state = ENL_CHAN_OFFERED;
 }
 
+/*
+ * Closing a primary closes its open subchannels first (the stock order);
+ * the bound keeps a driver that keeps opening them from holding us here.
+ */
+static void enl_close_subchannels(struct enl_vmbus_channel *primary)
+{
+	struct enl_vmbus_channel *sc, *open;
+	unsigned int n;
+
+	for (n = 0; n <= VMBUS_MAX_RELID; n++) {
+		open = NULL;
+		mutex_lock(&enl_channels_lock);
+		list_for_each_entry(sc, &primary->sc_list, sc_node) {
+			if (READ_ONCE(sc->state) == ENL_CHAN_OPEN) {
+				open = sc;
+				break;
+			}
+		}
+		mutex_unlock(&enl_channels_lock);
+		/* subchannels are freed only with their primary: open stays */
+		if (!open)
+			break;
+		enl_vmbus_close(open);
+	}
+}
+
 void enl_vmbus_close(struct enl_vmbus_channel *ch)
 {
+	if (!ch->primary)
+		enl_close_subchannels(ch);
 	mutex_lock(&ch->lock);
 	enl_chan_close_locked(ch, true);
 	mutex_unlock(&ch->lock);
+	/* a rescinded subchannel's relid goes back once it is closed */
+	enl_sc_release(ch);
 }
 EXPORT_SYMBOL_GPL(enl_vmbus_close);
 
@@ -296,6 +331,8 @@ void enl_vmbus_chan_fail(struct enl_vmbus_channel *ch, const char *why)
 {
 	if (!xchg(&ch->failed, true))
 		pr_err("relid %u: channel failed: %s\n", ch->relid, why);
+	/* nothing is read from the ring any more: no completion will come */
+	enl_chan_abort_xacts(ch, -EIO);
 }
 EXPORT_SYMBOL_GPL(enl_vmbus_chan_fail);
 
@@ -400,25 +437,155 @@ EXPORT_SYMBOL_GPL(enl_vmbus_request_add);
 
 void *enl_vmbus_request_take(struct enl_vmbus_channel *ch, u64 trans_id)
 {
+	unsigned long flags, id = (unsigned long)trans_id;
+	void *ctx = NULL;
+
 	if (!trans_id || trans_id > U32_MAX)
 		return NULL;
-	return xa_erase_irq(&ch->reqs, (unsigned long)trans_id);
+	xa_lock_irqsave(&ch->reqs, flags);
+	/* an id of a waiting enl_vmbus_send_wait() is not the driver's */
+	if (!xa_get_mark(&ch->reqs, id, ENL_XA_XACT))
+		ctx = __xa_erase(&ch->reqs, id);
+	xa_unlock_irqrestore(&ch->reqs, flags);
+	return ctx;
 }
 EXPORT_SYMBOL_GPL(enl_vmbus_request_take);
+
+/* ---- send and wait ------------------------------------------------------- */
+
+/* One waiting enl_vmbus_send_wait(); lives on its caller's stack. */
+struct enl_xact {
+	struct completion done;
+	void *resp;
+	u32 resp_len;
+	u32 got;
+	int error;
+};
+
+/*
+ * Hand a completion packet to the send_wait() it answers.  Under the
+ * xarray's lock, so a waiter that gives up either still finds its entry
+ * (nobody touched its buffer) or finds it gone (filled and completed).
+ */
+static bool enl_xact_complete(struct enl_vmbus_channel *ch, const void *pkt,
+			      u32 len)
+{
+	struct vmbus_pkt_desc d;
+	struct enl_xact *x = NULL;
+	struct enl_pkt p;
+	unsigned long flags;
+	u32 n;
+
+	if (len < sizeof(d))
+		return false;
+	memcpy(&d, pkt, sizeof(d));
+	/* cheap test first: most packets are not completions */
+	if (d.type != VMBUS_PKT_COMPLETION || !d.trans_id || d.trans_id > U32_MAX)
+		return false;
+	if (enl_pkt_parse(pkt, len, &p))
+		return false;
+	xa_lock_irqsave(&ch->reqs, flags);
+	if (xa_get_mark(&ch->reqs, (unsigned long)p.trans_id, ENL_XA_XACT))
+		x = __xa_erase(&ch->reqs, (unsigned long)p.trans_id);
+	if (x) {
+		n = min(p.payload_len, x->resp_len);
+		if (n)
+			memcpy(x->resp, p.payload, n);
+		x->got = n;
+		x->error = 0;
+		complete(&x->done);
+	}
+	xa_unlock_irqrestore(&ch->reqs, flags);
+	return x != NULL;
+}
+
+void enl_chan_abort_xacts(struct enl_vmbus_channel *ch, int error)
+{
+	struct enl_xact *x;
+	unsigned long flags, id;
+
+	xa_lock_irqsave(&ch->reqs, flags);
+	xa_for_each_marked(&ch->reqs, id, x, ENL_XA_XACT) {
+		__xa_erase(&ch->reqs, id);
+		x->error = error;
+		complete(&x->done);
+	}
+	xa_unlock_irqrestore(&ch->reqs, flags);
+}
+
+int enl_vmbus_send_wait(struct enl_vmbus_channel *ch, const void *req,
+			u32 req_len, void *resp, u32 resp_len, u32 *resp_got,
+			unsigned long timeout)
+{
+	unsigned long deadline = jiffies + timeout, flags;
+	struct enl_xact x = { .resp = resp, .resp_len = resp_len };
+	u32 id;
+	int ret;
+
+	might_sleep();
+	if (resp_got)
+		*resp_got = 0;
+	if ((resp_len && !resp) || !timeout)
+		return -EINVAL;
+	init_completion(&x.done);
+	/* allocated and marked in one go: no moment where it looks the driver's */
+	xa_lock_irqsave(&ch->reqs, flags);
+	ret = __xa_alloc_cyclic(&ch->reqs, &id, &x, xa_limit_32b, &ch->next_req,
+				GFP_ATOMIC);
+	if (ret >= 0)
+		__xa_set_mark(&ch->reqs, id, ENL_XA_XACT);
+	xa_unlock_irqrestore(&ch->reqs, flags);
+	if (ret < 0)
+		return ret;
+
+	for (;;) {
+		ret = enl_vmbus_send(ch, VMBUS_PKT_INBAND,
+				     VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, req,
+				     req_len);
+		if (ret != -EAGAIN)
+			break;
+		/* ring full: the host is reading; init handshakes are rare */
+		if (time_after(jiffies, deadline)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		usleep_range(500, 1000);
+	}
+	if (!ret && !wait_for_completion_timeout(&x.done,
+						 max_t(long, deadline - jiffies, 1)))
+		ret = -ETIMEDOUT;
+
+	xa_lock_irqsave(&ch->reqs, flags);
+	if (__xa_erase(&ch->reqs, id) != &x) {
+		/* completed (or aborted) meanwhile: that result counts */
+		ret = x.error;
+	} else if (!ret) {
+		ret = -ETIMEDOUT;
+	}
+	xa_unlock_irqrestore(&ch->reqs, flags);
+	if (!ret && resp_got)
+		*resp_got = x.got;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(enl_vmbus_send_wait);
 
 int enl_vmbus_recv(struct enl_vmbus_channel *ch, void *buf, u32 buf_len, u32 *len)
 {
 	int ret;
 
-	*len = 0;
-	if (READ_ONCE(ch->failed) || READ_ONCE(ch->state) != ENL_CHAN_OPEN)
-		return -EIO;
-	ret = enl_ring_read(&ch->in, buf, buf_len, len);
-	if (ret == -EPROTO) {
-		enl_vmbus_chan_fail(ch, "inbound ring corrupt");
-		return -EIO;
+	for (;;) {
+		*len = 0;
+		if (READ_ONCE(ch->failed) || READ_ONCE(ch->state) != ENL_CHAN_OPEN)
+			return -EIO;
+		ret = enl_ring_read(&ch->in, buf, buf_len, len);
+		if (ret == -EPROTO) {
+			enl_vmbus_chan_fail(ch, "inbound ring corrupt");
+			return -EIO;
+		}
+		/* completions of enl_vmbus_send_wait() never reach the driver */
+		if (ret <= 0 || !enl_xact_complete(ch, buf, *len))
+			return ret;
 	}
-	return ret;
 }
 EXPORT_SYMBOL_GPL(enl_vmbus_recv);
 

@@ -224,9 +224,10 @@ void enl_vmbus_on_message(const void *buf, u32 len)
 		if (type == CHANNELMSG_RESCIND_CHANNELOFFER) {
 			struct vmbus_relid_msg r;
 
-			/* stop waits on that channel at once */
+			/* stop sends and waits on that channel at once */
 			memcpy(&r, buf, sizeof(r));
 			enl_waiters_abort_relid(r.child_relid);
+			enl_vmbus_rescind_early(r.child_relid);
 		}
 		q = kmalloc(sizeof(*q), GFP_ATOMIC);
 		if (!q) {

@@ -87,7 +87,15 @@ struct enl_vmbus_channel {
 
 	struct mutex lock;			/* open/close/modify */
 	enum enl_chan_state state;
+	/* set once, in the interrupt that brings the RESCIND, or the work */
 	bool rescinded;
+	/*
+	 * Subchannel whose relid went back to the host (RELID_RELEASED):
+	 * out of the relid map and sysfs, but the struct lives on until its
+	 * primary goes, because the driver may still hold it.  Set once,
+	 * by whoever gets there first (xchg).
+	 */
+	bool released;
 	bool failed;
 	bool raw_cb;			/* the driver handles the rx mask */
 	unsigned int target_cpu;
@@ -101,12 +109,19 @@ struct enl_vmbus_channel {
 	struct tasklet_struct tasklet;
 	enl_vmbus_chan_cb cb;
 	void *cb_ctx;
+	/*
+	 * Transaction ids: the driver's requests (enl_vmbus_request_add) and
+	 * the waiting enl_vmbus_send_wait() calls, the latter marked
+	 * ENL_XA_XACT.  Its xa_lock (irq-safe) also orders a waiter's
+	 * timeout against the completion that fills its buffer.
+	 */
 	struct xarray reqs;
 	u32 next_req;
 
 	u64 interrupts, events_out;
 	struct kobject kobj;			/* channels/<relid> */
 	bool kobj_added;
+	bool kobj_shown;			/* in sysfs; enl_channels_lock */
 	struct work_struct rescind_work;
 };
 
@@ -114,7 +129,11 @@ extern struct list_head enl_channels;
 extern struct mutex enl_channels_lock;
 extern struct enl_vmbus_channel __rcu *enl_relid_map[VMBUS_MAX_RELID + 1];
 
+/* marks the send-and-wait entries of enl_vmbus_channel.reqs */
+#define ENL_XA_XACT		XA_MARK_1
+
 /* bus.c */
+void enl_vmbus_rescind_early(u32 relid);		/* hard irq */
 extern struct bus_type enl_vmbus_bus;
 void enl_vmbus_handle_offer(const struct vmbus_offer_channel *o);
 void enl_vmbus_handle_rescind(u32 relid);
@@ -126,6 +145,8 @@ void enl_chan_sysfs_del(struct enl_vmbus_channel *ch);
 struct enl_vmbus_channel *enl_chan_alloc(const struct vmbus_offer_channel *o);
 void enl_chan_free(struct enl_vmbus_channel *ch);
 void enl_chan_force_close(struct enl_vmbus_channel *ch);
+void enl_chan_abort_xacts(struct enl_vmbus_channel *ch, int error);
+void enl_sc_release(struct enl_vmbus_channel *sc);
 void enl_chan_tasklet(struct tasklet_struct *t);
 int enl_ring_avail(struct enl_vmbus_channel *ch, bool out, u32 *read_avail,
 		   u32 *write_avail);

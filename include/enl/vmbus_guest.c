@@ -102,6 +102,24 @@ void enl_vmbus_build_contact(struct vmbus_initiate_contact *m, u32 version,
 	m->monitor_page2 = mon2;
 }
 
+bool enl_vmbus_offer_same_device(const struct vmbus_offer_channel *a,
+				 const struct vmbus_offer_channel *b)
+{
+	return !memcmp(&a->if_type, &b->if_type, sizeof(a->if_type)) &&
+	       !memcmp(&a->if_instance, &b->if_instance, sizeof(a->if_instance));
+}
+
+enum enl_vmbus_offer_kind
+enl_vmbus_offer_kind(const struct vmbus_offer_channel *o,
+		     const struct vmbus_offer_channel *primary)
+{
+	if (primary && !enl_vmbus_offer_same_device(o, primary))
+		primary = NULL;
+	if (!primary)
+		return o->sub_channel_index ? ENL_OFFER_ORPHAN : ENL_OFFER_PRIMARY;
+	return o->sub_channel_index ? ENL_OFFER_SUBCHANNEL : ENL_OFFER_DUPLICATE;
+}
+
 u32 enl_vmbus_host_msg_min_len(u32 type)
 {
 	switch (type) {

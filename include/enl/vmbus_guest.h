@@ -77,6 +77,32 @@ void enl_vmbus_build_contact(struct vmbus_initiate_contact *m, u32 version,
 			     u32 target_vp, u64 int_page, u64 mon1, u64 mon2);
 
 /*
+ * Offers and subchannels.  Like the stock hv_vmbus, an offer belongs to
+ * an existing device when both its class (if_type) and its instance GUID
+ * equal those of a primary channel the guest has:
+ *   PRIMARY     no such primary and sub_channel_index 0: a new device;
+ *   SUBCHANNEL  such a primary and sub_channel_index > 0: one more channel
+ *               of that device, handed to its driver, never a device;
+ *   DUPLICATE   such a primary and sub_channel_index 0: a second offer of
+ *               a device the guest has (a host bug): dropped;
+ *   ORPHAN      no such primary and sub_channel_index > 0 (the host must
+ *               offer primaries first): dropped.
+ * primary is the offer of the matching primary channel, or NULL.
+ */
+enum enl_vmbus_offer_kind {
+	ENL_OFFER_PRIMARY,
+	ENL_OFFER_SUBCHANNEL,
+	ENL_OFFER_DUPLICATE,
+	ENL_OFFER_ORPHAN,
+};
+
+bool enl_vmbus_offer_same_device(const struct vmbus_offer_channel *a,
+				 const struct vmbus_offer_channel *b);
+enum enl_vmbus_offer_kind
+enl_vmbus_offer_kind(const struct vmbus_offer_channel *o,
+		     const struct vmbus_offer_channel *primary);
+
+/*
  * Check a message from the host: at least a header, at most
  * ENL_VMBUS_MSG_MAX, a type the guest expects from the host, and long
  * enough for that type.  Returns the type (> 0) or -EPROTO.

@@ -94,6 +94,32 @@ int enl_vmbus_request_add(struct enl_vmbus_channel *ch, void *ctx, u64 *trans_id
 void *enl_vmbus_request_take(struct enl_vmbus_channel *ch, u64 trans_id);
 
 /*
+ * Send and wait, for a driver's init handshake (VSTOR BEGIN_INIT ...,
+ * NVSP INIT ...): send req[req_len] as an inband packet with a fresh
+ * transaction id and a completion requested, then sleep until the host's
+ * completion packet (type VMBUS_PKT_COMPLETION) with that id arrives, at
+ * most `timeout` jiffies in all (ring full included).  The completion's
+ * payload (the bytes after its descriptor) is copied to resp, at most
+ * resp_len bytes; *resp_got (may be NULL) says how many.
+ *
+ * Returns 0, -ETIMEDOUT (the host never answered; a late answer is
+ * dropped, the caller's buffer is not touched after the return),
+ * -ENODEV (channel closed or rescinded meanwhile: the wait ends at once),
+ * -EIO (the channel failed), -EMSGSIZE, or -ENOMEM.
+ *
+ * The channel must be open; the completion is taken off the inbound ring
+ * by enl_vmbus_recv(), which the driver's callback keeps calling as
+ * usual: it never returns these completions to the driver.  So: process
+ * context only, never from the channel callback itself.  Transaction ids
+ * of enl_vmbus_request_add() and of this helper never collide, and
+ * enl_vmbus_request_take() never hands out one of this helper's.
+ * First users: the storage and network VSCs' init sequences.
+ */
+int enl_vmbus_send_wait(struct enl_vmbus_channel *ch, const void *req,
+			u32 req_len, void *resp, u32 resp_len, u32 *resp_got,
+			unsigned long timeout);
+
+/*
  * Receive one packet (descriptor and payload, no trailer) into buf.
  * 1 with *len set; 0 when the ring is empty; -EMSGSIZE if buf is too
  * small (*len = bytes needed, the packet stays); -EIO if the ring is
@@ -138,7 +164,17 @@ int enl_vmbus_gpadl_destroy(struct enl_vmbus_channel *ch, u32 handle);
 int enl_vmbus_set_target_cpu(struct enl_vmbus_channel *ch, unsigned int cpu);
 unsigned int enl_vmbus_target_cpu(struct enl_vmbus_channel *ch);
 
-/* Subchannels: offers of the same instance with sub_channel_index > 0. */
+/*
+ * Subchannels: offers with the class and instance GUIDs of a primary and
+ * sub_channel_index > 0 (1..N).  They are never devices: cb(primary, sc)
+ * runs (in enl_vmbus's ordered work, may sleep, may open sc) for each one
+ * offered after enl_vmbus_set_subchannel_cb(); the driver opens them like
+ * any channel.  enl_vmbus_close(primary) closes its open subchannels
+ * first.  A rescinded subchannel fails sends and waits with -ENODEV;
+ * its driver closes it (enl_vmbus_chan_rescinded() says so), which gives
+ * the relid back to the host; the struct stays valid until the device's
+ * remove has returned.
+ */
 typedef void (*enl_vmbus_subchannel_cb)(struct enl_vmbus_channel *primary,
 					struct enl_vmbus_channel *sc);
 void enl_vmbus_set_subchannel_cb(struct enl_vmbus_channel *primary,

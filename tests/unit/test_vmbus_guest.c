@@ -150,6 +150,50 @@ static void test_walk_steps(void **state)
 	assert_int_equal(enl_vmbus_walk_step(0x60000, -ENXIO), ENL_WALK_GIVE_UP);
 }
 
+static void make_offer(struct vmbus_offer_channel *o, u8 type, u8 inst,
+		       u16 subidx, u32 relid)
+{
+	memset(o, 0, sizeof(*o));
+	o->hdr.msgtype = CHANNELMSG_OFFERCHANNEL;
+	memset(&o->if_type, type, sizeof(o->if_type));
+	memset(&o->if_instance, inst, sizeof(o->if_instance));
+	o->sub_channel_index = subidx;
+	o->child_relid = relid;
+}
+
+static void test_offer_kind(void **state)
+{
+	struct vmbus_offer_channel p, o;
+
+	make_offer(&p, 0xaa, 0x01, 0, 10);
+	/* nothing known yet: a primary is a device, a subchannel an orphan */
+	assert_int_equal(enl_vmbus_offer_kind(&p, NULL), ENL_OFFER_PRIMARY);
+	make_offer(&o, 0xaa, 0x01, 1, 11);
+	assert_int_equal(enl_vmbus_offer_kind(&o, NULL), ENL_OFFER_ORPHAN);
+
+	/* same class and instance, index 1..N: subchannels of p */
+	assert_true(enl_vmbus_offer_same_device(&o, &p));
+	assert_int_equal(enl_vmbus_offer_kind(&o, &p), ENL_OFFER_SUBCHANNEL);
+	make_offer(&o, 0xaa, 0x01, 0xffff, 12);
+	assert_int_equal(enl_vmbus_offer_kind(&o, &p), ENL_OFFER_SUBCHANNEL);
+
+	/* index 0 again for a device the guest has: a duplicate, dropped */
+	make_offer(&o, 0xaa, 0x01, 0, 13);
+	assert_int_equal(enl_vmbus_offer_kind(&o, &p), ENL_OFFER_DUPLICATE);
+
+	/* same instance, another class: not p's (the stock driver checks both) */
+	make_offer(&o, 0xbb, 0x01, 1, 14);
+	assert_false(enl_vmbus_offer_same_device(&o, &p));
+	assert_int_equal(enl_vmbus_offer_kind(&o, &p), ENL_OFFER_ORPHAN);
+	make_offer(&o, 0xbb, 0x01, 0, 14);
+	assert_int_equal(enl_vmbus_offer_kind(&o, &p), ENL_OFFER_PRIMARY);
+	/* same class, another instance: another device */
+	make_offer(&o, 0xaa, 0x02, 0, 15);
+	assert_int_equal(enl_vmbus_offer_kind(&o, &p), ENL_OFFER_PRIMARY);
+	make_offer(&o, 0xaa, 0x02, 3, 15);
+	assert_int_equal(enl_vmbus_offer_kind(&o, &p), ENL_OFFER_ORPHAN);
+}
+
 static void test_contact(void **state)
 {
 	struct vmbus_initiate_contact m;
@@ -299,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_post_errno),
 		cmocka_unit_test(test_walk_old_hosts),
 		cmocka_unit_test(test_walk_steps),
+		cmocka_unit_test(test_offer_kind),
 		cmocka_unit_test(test_contact),
 		cmocka_unit_test(test_host_msgs),
 		cmocka_unit_test(test_gpadl_split),
