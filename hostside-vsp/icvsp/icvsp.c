@@ -83,10 +83,21 @@ static void send_negotiate(struct ic_chan *ic)
 			 ic->svc->name, strerror(-err));
 }
 
-static void on_open(struct vsp_chan *ch)
+static int on_open(struct vsp_chan *ch)
 {
 	struct ic_chan *ic = vsp_chan_priv(ch);
 
+	if (ic->refuse_opens) {
+		if (ic->refuse_opens > 0)
+			ic->refuse_opens--;
+		vsp_info("%s: REFUSING open of channel %u (--refuse-open; %s)",
+			 ic->svc->name, vsp_chan_relid(ch),
+			 ic->refuse_opens < 0 ? "every open" :
+			 ic->refuse_opens ? "more to refuse" :
+			 "the next open will be served");
+		ic_status(ic, "state", "refused");
+		return -ECONNREFUSED;
+	}
 	vsp_info("%s: channel %u open", ic->svc->name, vsp_chan_relid(ch));
 	ic->state = IC_NEGOTIATING;
 	ic->negotiate_ticks = 0;
@@ -96,6 +107,7 @@ static void on_open(struct vsp_chan *ch)
 	ic_status(ic, "state", "negotiating");
 	send_negotiate(ic);
 	vsp_chan_timer(ch, IC_FIRST_SIGNAL_MS);
+	return 0;
 }
 
 static void on_close(struct vsp_chan *ch)
@@ -241,7 +253,7 @@ static const struct vsp_chan_ops ic_chan_ops = {
 };
 
 int ic_offer(struct vsp *v, const struct ic_service *svc,
-	     const enl_guid_t *instance, struct ic_chan **out)
+	     const enl_guid_t *instance, int refuse_opens, struct ic_chan **out)
 {
 	struct vsp_offer_params p;
 	struct ic_chan *ic = calloc(1, sizeof(*ic));
@@ -256,6 +268,7 @@ int ic_offer(struct vsp *v, const struct ic_service *svc,
 	}
 	ic->svc = svc;
 	ic->v = v;
+	ic->refuse_opens = refuse_opens;
 	ic->instance = instance ? *instance : svc->default_instance;
 	/* Transaction ids unlike a previous run's: stale answers left in the
 	 * ring by it do not match. */

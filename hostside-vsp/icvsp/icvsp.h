@@ -53,12 +53,17 @@ struct ic_chan {
 	u64 next_trans_id;
 	u64 negotiate_trans_id;
 	unsigned int negotiate_ticks;
+	int refuse_opens;		/* test option: 0 serve, N > 0 refuse N, < 0 refuse all */
 	void *priv;
 };
 
-/* Create the service's channel object and offer it.  0 or -errno. */
+/*
+ * Create the service's channel object and offer it.  refuse_opens (a test
+ * option): refuse the guest's first N opens (N > 0) or all (N < 0) with
+ * ECONNREFUSED, 0: serve.  0 or -errno.
+ */
 int ic_offer(struct vsp *v, const struct ic_service *svc,
-	     const enl_guid_t *instance, struct ic_chan **out);
+	     const enl_guid_t *instance, int refuse_opens, struct ic_chan **out);
 
 /* Free what ic_offer() allocated; after vsp_free() of its connection. */
 void ic_free(struct ic_chan *ic);

@@ -2,7 +2,7 @@
 /*
  * enl-icvsp: serves the integration-service channels of one VM.
  *
- *   enl-icvsp --vm SOCKET [--instance GUID] [-v|-q]
+ *   enl-icvsp --vm SOCKET [--instance GUID] [--refuse-open SVC[:N]] [-v|-q]
  *
  * Connects to enl-host's VSP socket, offers the heartbeat channel and
  * serves it until enl-host goes away.  Safe to kill and start again: the
@@ -29,7 +29,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: enl-icvsp --vm SOCKET [--instance GUID] [--wait S] [-v|-q]\n"
+		"usage: enl-icvsp --vm SOCKET [--instance GUID] [--wait S]\n"
+		"                 [--refuse-open SERVICE[:N]] [-v|-q]\n"
 		"Serve the Hyper-V integration services (heartbeat) of the VM\n"
 		"whose enl-host listens on SOCKET.\n"
 		"  --vm SOCKET      enl-host's VSP socket\n"
@@ -37,6 +38,11 @@ static void usage(FILE *f)
 		"                   (default: the fixed one, stable across restarts)\n"
 		"  --wait S         wait up to S seconds (0: for ever) for the VM's\n"
 		"                   socket to appear, for a daemon started first\n"
+		"  --refuse-open SERVICE[:N]\n"
+		"                   test option: refuse the guest's first N opens of\n"
+		"                   SERVICE's channel (default: every open), with\n"
+		"                   ECONNREFUSED; the guest's open fails and it may\n"
+		"                   open again.  SERVICE: heartbeat\n"
 		"  -v, --verbose    log more\n"
 		"  -q, --quiet      log errors only\n"
 		"  -h, --help       this text\n");
@@ -70,12 +76,31 @@ static void bad_usage(const char *msg, const char *arg)
 	exit(2);
 }
 
+/* "heartbeat" (every open) or "heartbeat:N" (the first N, N >= 1) */
+static int parse_refuse(const char *arg, const struct ic_service *svc)
+{
+	size_t nl = strlen(svc->name);
+	char *end;
+	long n;
+
+	if (strncmp(arg, svc->name, nl) || (arg[nl] && arg[nl] != ':'))
+		bad_usage("--refuse-open: unknown service", arg);
+	if (!arg[nl])
+		return -1;
+	errno = 0;
+	n = strtol(arg + nl + 1, &end, 10);
+	if (errno || *end || end == arg + nl + 1 || n < 1 || n > 1000000)
+		bad_usage("--refuse-open: N must be a whole number from 1", arg);
+	return (int)n;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vm", required_argument, NULL, 'm' },
 		{ "instance", required_argument, NULL, 'i' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "refuse-open", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -87,6 +112,7 @@ int main(int argc, char **argv)
 	struct ic_chan *hb;
 	struct sigaction sa;
 	long wait_s = -1;	/* no --wait: one try */
+	int refuse_hb = 0;
 	int c, err;
 
 	opterr = 0;
@@ -110,6 +136,9 @@ int main(int argc, char **argv)
 					  optarg);
 			break;
 		}
+		case 'r':
+			refuse_hb = parse_refuse(optarg, &ic_heartbeat);
+			break;
 		case 'v':
 			vsp_verbose = 2;
 			break;
@@ -148,8 +177,11 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	if (refuse_hb)
+		vsp_info("--refuse-open: refusing %s open(s) of heartbeat",
+			 refuse_hb < 0 ? "every" : "the first");
 	err = ic_offer(the_vsp, &ic_heartbeat, have_instance ? &instance : NULL,
-		       &hb);
+		       refuse_hb, &hb);
 	if (err) {
 		fprintf(stderr, "enl-icvsp: heartbeat offer refused: %s%s\n",
 			strerror(-err),

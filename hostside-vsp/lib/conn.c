@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libvsp: the connection to enl-host.  HELLO / WELCOME, OFFER, and the
- * event loop that dispatches enl-host's messages and the channels' kicks
- * and timers.  Every message is length-checked before use; a malformed
- * message is logged and dropped (its fds closed), never trusted.
+ * libvsp: the daemon's side of the connection to enl-host.  HELLO /
+ * WELCOME, OFFER (channels and subchannels), INFLIGHT_GET, STATUS_SET, and
+ * the dispatcher of enl-host's messages.  Every message is length-checked
+ * before use; a malformed message is logged and dropped (its fds closed),
+ * never trusted.  The loop that calls the dispatcher is loop.c.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,150 +24,11 @@
 
 #define VSP_CONNECT_TIMEOUT_MS	10000
 
-int vsp_send_msg(struct vsp *v, const void *msg, u32 len)
-{
-	ssize_t n;
-
-	do
-		n = send(v->fd, msg, len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-static void close_fds(int *fds, int n)
-{
-	for (int i = 0; i < n; i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-		fds[i] = -1;
-	}
-}
-
-int vsp_recv_msg(int fd, void *buf, u32 buf_len, int *fds, int *nfds)
-{
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * (VSP_MAX_FDS + 2))];
-	} c;
-	struct iovec iov = { .iov_base = buf, .iov_len = buf_len };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = c.b, .msg_controllen = sizeof(c.b),
-	};
-	struct cmsghdr *cm;
-	struct vsp_hdr hdr;
-	bool bad = false;
-	ssize_t n;
-
-	*nfds = 0;
-	for (int i = 0; i < VSP_MAX_FDS; i++)
-		fds[i] = -1;
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		int k, *p;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		p = (int *)CMSG_DATA(cm);
-		for (int i = 0; i < k; i++) {
-			int f;
-
-			memcpy(&f, p + i, sizeof(f));
-			if (*nfds < VSP_MAX_FDS) {
-				fds[(*nfds)++] = f;
-			} else {
-				close(f);
-				bad = true;
-			}
-		}
-	}
-	if (n == 0) {
-		close_fds(fds, *nfds);
-		*nfds = 0;
-		return 0;
-	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		bad = true;
-	if ((size_t)n < sizeof(hdr)) {
-		bad = true;
-	} else {
-		memcpy(&hdr, buf, sizeof(hdr));
-		if (hdr.len != (u32)n)
-			bad = true;
-	}
-	if (bad) {
-		close_fds(fds, *nfds);
-		*nfds = 0;
-		return -EBADMSG;
-	}
-	return (int)n;
-}
-
 /* ---- connect ----------------------------------------------------------- */
-
-static int wait_readable(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r;
-
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	return r == 0 ? -ETIMEDOUT : 0;
-}
-
-static int send_hello(int fd, u32 role, const char *name)
-{
-	struct vsp_hello h;
-	ssize_t n;
-
-	memset(&h, 0, sizeof(h));
-	h.hdr.type = VSP_HELLO;
-	h.hdr.len = sizeof(h);
-	h.version = VSP_PROTO_VERSION;
-	h.role = role;
-	snprintf(h.name, sizeof(h.name), "%s", name ? name : "");
-	n = send(fd, &h, sizeof(h), MSG_NOSIGNAL);
-	if (n < 0)
-		return -errno;
-	return n == sizeof(h) ? 0 : -EIO;
-}
-
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
 
 struct vsp *vsp_connect(const char *path, const char *name, int *err)
 {
-	int fd = unix_connect(path);
+	int fd = vsp_unix_connect(path);
 
 	if (fd < 0) {
 		*err = fd;
@@ -190,16 +52,29 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 	}
 	v->fd = fd;
 	v->ram.fd = -1;
-	v->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_mutex_init(&v->lock, NULL);
+	v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	v->epfd = epoll_create1(EPOLL_CLOEXEC);
 	snprintf(v->name, sizeof(v->name), "%s", name ? name : "vsp");
-	if (v->stop_fd < 0) {
+	if (v->wake_fd < 0 || v->epfd < 0) {
 		err = -errno;
 		goto fail;
 	}
-	err = send_hello(fd, VSP_ROLE_DAEMON, v->name);
+	{
+		/* data.ptr: a channel, or one of these two tags */
+		struct epoll_event es = { .events = EPOLLIN, .data.ptr = &v->fd };
+		struct epoll_event ew = { .events = EPOLLIN, .data.ptr = &v->wake_fd };
+
+		if (epoll_ctl(v->epfd, EPOLL_CTL_ADD, fd, &es) ||
+		    epoll_ctl(v->epfd, EPOLL_CTL_ADD, v->wake_fd, &ew)) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	err = vsp_send_hello(fd, VSP_ROLE_DAEMON, v->name);
 	if (err)
 		goto fail;
-	err = wait_readable(fd, VSP_CONNECT_TIMEOUT_MS);
+	err = vsp_wait_readable(fd, VSP_CONNECT_TIMEOUT_MS);
 	if (err)
 		goto fail;
 	n = vsp_recv_msg(fd, v->msgbuf, VSP_MSG_MAX, fds, &nfds);
@@ -211,7 +86,7 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 	if (w.hdr.type != VSP_WELCOME || n != sizeof(w) || nfds != 1) {
 		vsp_err("enl-host did not answer HELLO with WELCOME (type %u, %d bytes, %d fds)",
 			w.hdr.type, n, nfds);
-		close_fds(fds, nfds);
+		vsp_close_fds(fds, nfds);
 		err = -EPROTO;
 		goto fail;
 	}
@@ -219,7 +94,7 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 	if (w.version != VSP_PROTO_VERSION) {
 		vsp_err("enl-host speaks VSP protocol %u, we speak %u",
 			w.version, VSP_PROTO_VERSION);
-		close_fds(fds, nfds);
+		vsp_close_fds(fds, nfds);
 		err = -EPROTO;
 		goto fail;
 	}
@@ -230,7 +105,7 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 			(unsigned long long)w.ram_size,
 			(unsigned long long)w.lowmem_size,
 			(unsigned long long)w.highmem_gpa);
-		close_fds(fds, nfds);
+		vsp_close_fds(fds, nfds);
 		err = -EPROTO;
 		goto fail;
 	}
@@ -263,21 +138,20 @@ void vsp_free(struct vsp *v)
 		struct vsp_chan *ch = v->chans;
 
 		v->chans = ch->next;
-		if (ch->kick_fd >= 0)
-			close(ch->kick_fd);
-		if (ch->call_fd >= 0)
-			close(ch->call_fd);
-		free(ch);
+		vsp_chan_free(ch);
 	}
 	while (v->gpadls)
 		vsp_gpadl_drop(&v->gpadls, v->gpadls);
 	vsp_ram_unmap(&v->ram);
 	if (v->ram.fd >= 0)
 		close(v->ram.fd);
-	if (v->stop_fd >= 0)
-		close(v->stop_fd);
+	if (v->wake_fd > 0)
+		close(v->wake_fd);
+	if (v->epfd > 0)
+		close(v->epfd);
 	if (v->fd >= 0)
 		close(v->fd);
+	pthread_mutex_destroy(&v->lock);
 	free(v->msgbuf);
 	free(v);
 }
@@ -350,31 +224,96 @@ struct vsp_chan *vsp_chan_by_relid(struct vsp *v, u32 relid)
 	return NULL;
 }
 
-static void on_offer_result(struct vsp *v, const struct vsp_offer_result *m)
+void vsp_send_open_reply(struct vsp *v, u32 relid, u32 status)
 {
-	struct vsp_chan *ch = chan_by_cookie(v, m->cookie);
+	struct vsp_open_reply r = {
+		.hdr = { VSP_OPEN_REPLY, sizeof(r) }, .relid = relid,
+		.status = status,
+	};
+	int err = vsp_send_msg(v, &r, sizeof(r));
 
-	if (!ch) {
-		vsp_err("OFFER_RESULT for unknown cookie %u", m->cookie);
+	if (err)
+		vsp_err("relid %u: OPEN_REPLY not sent: %s", relid, strerror(-err));
+}
+
+static void unlink_chan(struct vsp *v, struct vsp_chan *ch)
+{
+	for (struct vsp_chan **pp = &v->chans; *pp; pp = &(*pp)->next) {
+		if (*pp == ch) {
+			*pp = ch->next;
+			return;
+		}
+	}
+}
+
+static void ask_inflight(struct vsp *v, struct vsp_chan *ch)
+{
+	struct vsp_inflight_msg m = {
+		.hdr = { VSP_INFLIGHT_GET, sizeof(m) }, .relid = ch->relid,
+		.size = vsp_inflight_size(&ch->params),
+	};
+	int err = vsp_send_msg(v, &m, sizeof(m));
+
+	/* Asked or not, a CHANNEL_OPEN must not wait for an answer that
+	 * will never come. */
+	ch->inflight_asked = !err;
+	ch->inflight_answered = !!err;
+	if (err)
+		vsp_err("relid %u: INFLIGHT_GET not sent: %s", ch->relid,
+			strerror(-err));
+}
+
+static void on_offer_result(struct vsp *v, const u8 *buf, u32 len,
+			    int *fds, int nfds)
+{
+	struct vsp_offer_result m;
+	struct vsp_chan *ch, *other;
+
+	memcpy(&m, buf, sizeof(m));
+	ch = chan_by_cookie(v, m.cookie);
+	if (!ch || ch->offer_done) {
+		vsp_err("OFFER_RESULT for unknown cookie %u", m.cookie);
 		return;
 	}
 	ch->offer_done = true;
-	ch->offer_status = m->status;
-	if (m->status)
-		return;
-	if (m->relid == 0 || m->relid > VMBUS_MAX_RELID ||
-	    (vsp_chan_by_relid(v, m->relid) &&
-	     vsp_chan_by_relid(v, m->relid) != ch)) {
-		vsp_err("OFFER_RESULT: bad relid %u", m->relid);
+	ch->offer_status = m.status;
+	/* vsp_offer() returns before the messages after it are handled:
+	 * its caller has no channel pointer yet. */
+	v->offer_answered = !ch->offer_async;
+	other = m.status ? NULL : vsp_chan_by_relid(v, m.relid);
+	if (!m.status && (m.relid == 0 || m.relid > VMBUS_MAX_RELID ||
+			  (other && other != ch))) {
+		vsp_err("OFFER_RESULT: bad relid %u", m.relid);
 		ch->offer_status = EPROTO;
-		return;
+	} else if (!m.status) {
+		ch->relid = m.relid;
+		ch->connection_id = m.connection_id;
+		ch->have_relid = true;
+		if (ch->params.inflight_slots)
+			ask_inflight(v, ch);
 	}
-	ch->relid = m->relid;
-	ch->connection_id = m->connection_id;
-	ch->have_relid = true;
+	if (ch->offer_async) {
+		struct vsp_chan *p = ch->primary;
+		u16 idx = ch->params.sub_channel_index;
+		int err = -(int)ch->offer_status;
+
+		if (err) {
+			vsp_err("subchannel %u of relid %u refused: %s", idx,
+				p->relid, strerror(-err));
+			unlink_chan(v, ch);
+			vsp_chan_free(ch);
+			ch = NULL;
+		} else {
+			vsp_dbg("subchannel %u of relid %u is relid %u", idx,
+				p->relid, ch->relid);
+		}
+		if (p->ops->on_subchannel)
+			p->ops->on_subchannel(p, ch, idx, err);
+	}
 }
 
-static void on_gpadl(struct vsp *v, const u8 *buf, u32 len)
+static void on_gpadl(struct vsp *v, const u8 *buf, u32 len, int *fds,
+		     int nfds)
 {
 	struct vsp_gpadl m;
 	int r;
@@ -389,8 +328,10 @@ static void on_gpadl(struct vsp *v, const u8 *buf, u32 len)
 		return;
 	}
 	/* buf is malloc'ed and the header 40 bytes: the pfns are aligned */
+	pthread_mutex_lock(&v->lock);
 	r = vsp_gpadl_part(&v->gpadls, &m, (const u64 *)(buf + sizeof(m)),
 			   v->ram.size / VSP_PAGE_SIZE);
+	pthread_mutex_unlock(&v->lock);
 	if (r < 0)
 		vsp_err("GPADL %u of relid %u: inconsistent part (first %u count %u total %u), dropped",
 			m.gpadl, m.relid, m.first, m.count, m.total_pages);
@@ -406,267 +347,242 @@ static void send_relid_msg(struct vsp *v, u32 type, u32 relid)
 	vsp_send_msg(v, &r, sizeof(r));
 }
 
-static void on_gpadl_teardown(struct vsp *v, const struct vsp_gpadl_ref *m)
+static void on_channel_open(struct vsp *v, const u8 *buf, u32 len,
+			    int *fds, int nfds)
 {
-	struct vsp_gpadl_map *g = vsp_gpadl_find(v->gpadls, m->relid, m->gpadl);
-	struct vsp_chan *ch = vsp_chan_by_relid(v, m->relid);
-	struct vsp_gpadl_ref r = {
-		.hdr = { VSP_GPADL_RELEASED, sizeof(r) },
-		.relid = m->relid, .gpadl = m->gpadl,
-	};
+	struct vsp_channel_open m;
 
-	if (g) {
-		if (ch && ch->open && ch->ring_gpadl == g) {
-			/* Torn down under an open channel: stop using it. */
-			vsp_err("relid %u: ring GPADL %u torn down while open",
-				m->relid, m->gpadl);
-			vsp_chan_shutdown(ch);
-		}
-		if (ch && ch->ops->on_gpadl_teardown)
-			ch->ops->on_gpadl_teardown(ch, m->gpadl);
-		vsp_gpadl_drop(&v->gpadls, g);
-	}
-	/* Always answer: enl-host waits for it. */
-	vsp_send_msg(v, &r, sizeof(r));
+	memcpy(&m, buf, sizeof(m));
+	vsp_chan_handle_open(v, &m, fds[0], fds[1]);
+	fds[0] = fds[1] = -1;
 }
 
-static void on_target(struct vsp *v, const struct vsp_channel_target *m,
-		      int *fds, int nfds)
+static void on_channel_close(struct vsp *v, const u8 *buf, u32 len,
+			     int *fds, int nfds)
 {
-	struct vsp_chan *ch = vsp_chan_by_relid(v, m->relid);
+	struct vsp_relid m;
+	struct vsp_chan *ch;
 
-	if (!ch || !ch->open || nfds != 1) {
-		vsp_err("CHANNEL_TARGET for relid %u ignored", m->relid);
+	memcpy(&m, buf, sizeof(m));
+	ch = vsp_chan_by_relid(v, m.relid);
+	if (ch)
+		vsp_chan_shutdown(ch);
+	/* Always answer: enl-host waits for it. */
+	send_relid_msg(v, VSP_CLOSE_DONE, m.relid);
+}
+
+static void on_rescinded(struct vsp *v, const u8 *buf, u32 len, int *fds,
+			 int nfds)
+{
+	struct vsp_relid m;
+	struct vsp_chan *ch;
+
+	memcpy(&m, buf, sizeof(m));
+	ch = vsp_chan_by_relid(v, m.relid);
+	if (!ch)
+		return;
+	vsp_chan_shutdown(ch);
+	ch->rescinded = true;
+	if (ch->ops->on_rescind)
+		ch->ops->on_rescind(ch);
+}
+
+static void on_gpadl_teardown(struct vsp *v, const u8 *buf, u32 len,
+			      int *fds, int nfds)
+{
+	struct vsp_gpadl_ref m;
+	struct vsp_gpadl_map *g;
+	struct vsp_chan *ch;
+
+	memcpy(&m, buf, sizeof(m));
+	g = vsp_gpadl_find(v->gpadls, m.relid, m.gpadl);
+	ch = vsp_chan_by_relid(v, m.relid);
+	if (g) {
+		bool paused = false;
+
+		if (ch && ch->ring_gpadl == g) {
+			/* Torn down under an open channel: stop using it. */
+			vsp_err("relid %u: ring GPADL %u torn down while open",
+				m.relid, m.gpadl);
+			vsp_chan_shutdown(ch);
+		} else if (ch && ch->worker_running) {
+			/* The worker may be using this GPADL: stop it
+			 * around the teardown. */
+			vsp_worker_stop(ch);
+			paused = true;
+		}
+		if (ch && ch->ops->on_gpadl_teardown)
+			ch->ops->on_gpadl_teardown(ch, m.gpadl);
+		pthread_mutex_lock(&v->lock);
+		vsp_gpadl_drop(&v->gpadls, g);
+		pthread_mutex_unlock(&v->lock);
+		if (paused && vsp_chan_open_now(ch) && vsp_worker_start(ch))
+			vsp_chan_fail(ch, "worker could not be restarted");
+	}
+	/* Always answer: enl-host waits for it. */
+	m.hdr.type = VSP_GPADL_RELEASED;
+	vsp_send_msg(v, &m, sizeof(m));
+}
+
+static void on_target(struct vsp *v, const u8 *buf, u32 len, int *fds,
+		      int nfds)
+{
+	struct vsp_channel_target m;
+	struct vsp_chan *ch;
+
+	memcpy(&m, buf, sizeof(m));
+	ch = vsp_chan_by_relid(v, m.relid);
+	if (!ch || !vsp_chan_open_now(ch)) {
+		vsp_err("CHANNEL_TARGET for relid %u ignored", m.relid);
 		return;
 	}
+	/* As in CHANNEL_OPEN: the bitmap lies in the page at sief_gpa, and
+	 * an address near 2^64 would make the bit's address wrap. */
+	if (m.sief_gpa & (VSP_PAGE_SIZE - 1)) {
+		vsp_err("relid %u: CHANNEL_TARGET SIEF page %#llx not page aligned, ignored",
+			m.relid, (unsigned long long)m.sief_gpa);
+		return;
+	}
+	pthread_mutex_lock(&ch->lock);
 	if (ch->call_fd >= 0)
 		close(ch->call_fd);
 	ch->call_fd = fds[0];
 	fds[0] = -1;
-	ch->sief_gpa = m->sief_gpa;
+	ch->sief_gpa = m.sief_gpa;
 	ch->warned_sief = false;
+	pthread_mutex_unlock(&ch->lock);
 }
+
+static void on_inflight(struct vsp *v, const u8 *buf, u32 len, int *fds,
+			int nfds)
+{
+	struct vsp_inflight_msg m;
+	struct vsp_chan *ch;
+	int err;
+
+	memcpy(&m, buf, sizeof(m));
+	ch = vsp_chan_by_relid(v, m.relid);
+	if (!ch || !ch->inflight_asked || ch->inflight_answered) {
+		vsp_err("INFLIGHT for relid %u not asked for, dropped", m.relid);
+		return;
+	}
+	ch->inflight_answered = true;
+	if (m.status || nfds != 1) {
+		vsp_err("relid %u: no in-flight region (status %u, %d fds): requests will not survive a restart",
+			m.relid, m.status, nfds);
+	} else {
+		err = vsp_inflight_map(ch, fds[0], m.size);
+		fds[0] = -1;
+		if (err)
+			vsp_err("relid %u: in-flight region unusable (%s): requests will not survive a restart",
+				m.relid, strerror(-err));
+	}
+	vsp_chan_run_deferred_open(ch);
+}
+
+/*
+ * One row per message enl-host may send: its size (exact, or the
+ * minimum when var), the fds it carries, and its handler.  Everything
+ * else is dropped here, fds closed.
+ */
+struct msg_kind {
+	u32 type;
+	u32 size;
+	bool var;
+	int nfds;		/* -1: INFLIGHT, 1 with status 0 else 0 */
+	void (*handle)(struct vsp *v, const u8 *buf, u32 len, int *fds,
+		       int nfds);
+};
+
+static const struct msg_kind msg_kinds[] = {
+	{ VSP_OFFER_RESULT, sizeof(struct vsp_offer_result), false, 0, on_offer_result },
+	{ VSP_GPADL, sizeof(struct vsp_gpadl), true, 0, on_gpadl },
+	{ VSP_CHANNEL_OPEN, sizeof(struct vsp_channel_open), false, 2, on_channel_open },
+	{ VSP_CHANNEL_CLOSE, sizeof(struct vsp_relid), false, 0, on_channel_close },
+	{ VSP_GPADL_TEARDOWN, sizeof(struct vsp_gpadl_ref), false, 0, on_gpadl_teardown },
+	{ VSP_CHANNEL_TARGET, sizeof(struct vsp_channel_target), false, 1, on_target },
+	{ VSP_CHANNEL_RESCINDED, sizeof(struct vsp_relid), false, 0, on_rescinded },
+	{ VSP_INFLIGHT, sizeof(struct vsp_inflight_msg), false, -1, on_inflight },
+};
 
 static void dispatch(struct vsp *v, const u8 *buf, u32 len, int *fds, int nfds)
 {
+	const struct msg_kind *k = NULL;
 	struct vsp_hdr h;
-	struct vsp_chan *ch;
-	union {
-		struct vsp_offer_result offer_result;
-		struct vsp_channel_open open;
-		struct vsp_relid relid;
-		struct vsp_gpadl_ref gref;
-		struct vsp_channel_target target;
-	} m;
-	bool size_ok;
+	int want;
 
 	memcpy(&h, buf, sizeof(h));
-	switch (h.type) {
-	case VSP_OFFER_RESULT:	size_ok = len == sizeof(m.offer_result); break;
-	case VSP_GPADL:		size_ok = len >= sizeof(struct vsp_gpadl); break;
-	case VSP_CHANNEL_OPEN:	size_ok = len == sizeof(m.open); break;
-	case VSP_CHANNEL_CLOSE:
-	case VSP_CHANNEL_RESCINDED: size_ok = len == sizeof(m.relid); break;
-	case VSP_GPADL_TEARDOWN: size_ok = len == sizeof(m.gref); break;
-	case VSP_CHANNEL_TARGET: size_ok = len == sizeof(m.target); break;
-	default:
+	for (size_t i = 0; i < sizeof(msg_kinds) / sizeof(msg_kinds[0]); i++)
+		if (msg_kinds[i].type == h.type)
+			k = &msg_kinds[i];
+	if (!k) {
 		vsp_err("unexpected message type %u (%u bytes) from enl-host",
 			h.type, len);
 		goto out;
 	}
-	if (!size_ok) {
+	if (k->var ? len < k->size : len != k->size) {
 		vsp_err("message type %u: bad length %u", h.type, len);
 		goto out;
 	}
-	if (h.type != VSP_GPADL)
-		memcpy(&m, buf, len);
+	want = k->nfds;
+	if (want < 0) {
+		u32 status;
 
-	switch (h.type) {
-	case VSP_OFFER_RESULT:
-		on_offer_result(v, &m.offer_result);
-		break;
-	case VSP_GPADL:
-		on_gpadl(v, buf, len);
-		break;
-	case VSP_CHANNEL_OPEN:
-		if (nfds != 2) {
-			vsp_err("CHANNEL_OPEN relid %u: %d fds, want 2",
-				m.open.relid, nfds);
-			break;
-		}
-		vsp_chan_handle_open(v, &m.open, fds[0], fds[1]);
-		fds[0] = fds[1] = -1;
-		break;
-	case VSP_CHANNEL_CLOSE:
-		ch = vsp_chan_by_relid(v, m.relid.relid);
-		if (ch)
-			vsp_chan_shutdown(ch);
-		send_relid_msg(v, VSP_CLOSE_DONE, m.relid.relid);
-		break;
-	case VSP_GPADL_TEARDOWN:
-		on_gpadl_teardown(v, &m.gref);
-		break;
-	case VSP_CHANNEL_TARGET:
-		on_target(v, &m.target, fds, nfds);
-		break;
-	case VSP_CHANNEL_RESCINDED:
-		ch = vsp_chan_by_relid(v, m.relid.relid);
-		if (!ch)
-			break;
-		vsp_chan_shutdown(ch);
-		ch->rescinded = true;
-		if (ch->ops->on_rescind)
-			ch->ops->on_rescind(ch);
-		break;
+		memcpy(&status, buf + offsetof(struct vsp_inflight_msg, status),
+		       sizeof(status));
+		want = status ? 0 : 1;
 	}
+	if (nfds != want) {
+		vsp_err("message type %u: %d fds, want %d", h.type, nfds, want);
+		if (h.type == VSP_CHANNEL_OPEN) {
+			/* enl-host waits for an answer to every open */
+			struct vsp_channel_open m;
+
+			memcpy(&m, buf, sizeof(m));
+			vsp_send_open_reply(v, m.relid, EPROTO);
+		}
+		goto out;
+	}
+	k->handle(v, buf, len, fds, nfds);
 out:
-	close_fds(fds, nfds);
+	vsp_close_fds(fds, nfds);
 }
 
-/* ---- the loop ---------------------------------------------------------- */
-
-u64 vsp_now_ms(void)
+int vsp_read_socket(struct vsp *v, int max)
 {
-	struct timespec ts;
+	for (int i = 0; i < max && !v->hung_up; i++) {
+		int fds[VSP_MAX_FDS], nfds;
+		int n = vsp_recv_msg_flags(v->fd, v->msgbuf, VSP_MSG_MAX, fds,
+					   &nfds, MSG_DONTWAIT);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
-}
-
-static int read_socket(struct vsp *v)
-{
-	int fds[VSP_MAX_FDS], nfds;
-	int n = vsp_recv_msg(v->fd, v->msgbuf, VSP_MSG_MAX, fds, &nfds);
-
-	if (n == -EBADMSG) {
-		vsp_err("malformed message from enl-host dropped");
-		return 0;
-	}
-	if (n == -EAGAIN)
-		return 0;
-	if (n < 0)
-		return n;
-	if (n == 0) {
-		v->hung_up = true;
-		return 1;
-	}
-	dispatch(v, v->msgbuf, (u32)n, fds, nfds);
-	return 0;
-}
-
-int vsp_poll_once(struct vsp *v, int timeout_ms)
-{
-	struct pollfd pfd[2 + 64];
-	struct vsp_chan *who[2 + 64];
-	u64 now = vsp_now_ms(), due = 0;
-	int n = 2, r;
-
-	if (v->hung_up)
-		return 1;
-	pfd[0] = (struct pollfd){ .fd = v->fd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = v->stop_fd, .events = POLLIN };
-	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next) {
-		if (ch->open && ch->kick_fd >= 0 && n < (int)(sizeof(pfd) / sizeof(pfd[0]))) {
-			pfd[n] = (struct pollfd){ .fd = ch->kick_fd, .events = POLLIN };
-			who[n++] = ch;
+		if (n == -EBADMSG) {
+			vsp_err("malformed message from enl-host dropped");
+			continue;
 		}
-		if (ch->timer_due_ms && (!due || ch->timer_due_ms < due))
-			due = ch->timer_due_ms;
-	}
-	if (due) {
-		int t = due <= now ? 0 : (int)(due - now);
-
-		if (timeout_ms < 0 || t < timeout_ms)
-			timeout_ms = t;
-	}
-	r = poll(pfd, (nfds_t)n, timeout_ms);
-	if (r < 0 && errno != EINTR)
-		return -errno;
-
-	if (r > 0) {
-		for (int i = 2; i < n; i++) {
-			struct vsp_chan *ch = who[i];
-			u64 cnt;
-
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			/* The kick fd belongs to enl-host's eventfd. */
-			if (read(ch->kick_fd, &cnt, sizeof(cnt)) < 0 &&
-			    errno != EAGAIN)
-				continue;
-			if (ch->open && ch->ops->on_kick)
-				ch->ops->on_kick(ch);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			v->hung_up = true;
+			return 1;
 		}
+		dispatch(v, v->msgbuf, (u32)n, fds, nfds);
 		vsp_chan_reap(v);
-		if (pfd[1].revents & POLLIN) {
-			u64 cnt;
-
-			if (read(v->stop_fd, &cnt, sizeof(cnt)) < 0) {
-				/* nothing: the flag below is what counts */
-			}
-		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			r = read_socket(v);
-			vsp_chan_reap(v);
-			if (r)
-				return r;
+		if (v->offer_answered) {
+			v->offer_answered = false;
+			break;
 		}
 	}
-
-	now = vsp_now_ms();
-	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next) {
-		if (ch->timer_due_ms && ch->timer_due_ms <= now) {
-			ch->timer_due_ms = 0;
-			if (ch->ops->on_timer)
-				ch->ops->on_timer(ch);
-		}
-	}
-	vsp_chan_reap(v);
-	return v->stopping ? 1 : 0;
-}
-
-int vsp_run(struct vsp *v)
-{
-	int r;
-
-	do
-		r = vsp_poll_once(v, -1);
-	while (r == 0 && !v->stopping);
-	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next)
-		vsp_chan_shutdown(ch);
-	vsp_chan_reap(v);
-	return r < 0 ? r : 0;
-}
-
-void vsp_stop(struct vsp *v)
-{
-	u64 one = 1;
-
-	v->stopping = 1;
-	if (write(v->stop_fd, &one, sizeof(one)) < 0) {
-		/* the flag is set; poll wakes up at its next event */
-	}
+	return v->hung_up ? 1 : 0;
 }
 
 /* ---- requests to enl-host --------------------------------------------------- */
 
-int vsp_offer(struct vsp *v, const struct vsp_offer_params *p,
-	      const struct vsp_chan_ops *ops, void *priv, struct vsp_chan **out)
+static int send_offer(struct vsp *v, const struct vsp_chan *ch)
 {
-	struct vsp_chan *ch = calloc(1, sizeof(*ch));
+	const struct vsp_offer_params *p = &ch->params;
 	struct vsp_offer m;
-	int err;
-
-	if (!ch)
-		return -ENOMEM;
-	ch->v = v;
-	ch->ops = ops;
-	ch->priv = priv;
-	ch->cookie = ++v->next_cookie;
-	ch->kick_fd = -1;
-	ch->call_fd = -1;
-	ch->next = v->chans;
-	v->chans = ch;
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = VSP_OFFER;
@@ -678,7 +594,24 @@ int vsp_offer(struct vsp *v, const struct vsp_offer_params *p,
 	m.if_instance = p->if_instance;
 	m.sub_channel_index = p->sub_channel_index;
 	memcpy(m.user_defined, p->user_defined, sizeof(m.user_defined));
-	err = vsp_send_msg(v, &m, sizeof(m));
+	return vsp_send_msg(v, &m, sizeof(m));
+}
+
+int vsp_offer(struct vsp *v, const struct vsp_offer_params *p,
+	      const struct vsp_chan_ops *ops, void *priv, struct vsp_chan **out)
+{
+	struct vsp_chan *ch;
+	int err;
+
+	if (vsp_inflight_check_params(p) || (p->flags & ~VSP_CHAN_WORKER))
+		return -EINVAL;
+	ch = vsp_chan_new(v, p, ops, priv);
+	if (!ch)
+		return -ENOMEM;
+	ch->next = v->chans;
+	v->chans = ch;
+
+	err = send_offer(v, ch);
 	while (!err && !ch->offer_done) {
 		err = vsp_poll_once(v, 1000);
 		if (err > 0)
@@ -687,20 +620,90 @@ int vsp_offer(struct vsp *v, const struct vsp_offer_params *p,
 	if (!err && ch->offer_status)
 		err = -(int)ch->offer_status;
 	if (err) {
-		/* Unlink: the offer does not exist. */
-		struct vsp_chan **pp;
-
-		for (pp = &v->chans; *pp; pp = &(*pp)->next) {
-			if (*pp == ch) {
-				*pp = ch->next;
-				break;
-			}
-		}
-		free(ch);
+		/* The offer does not exist. */
+		unlink_chan(v, ch);
+		vsp_chan_free(ch);
 		return err;
 	}
 	*out = ch;
 	return 0;
+}
+
+/* Subchannel indices are u16 on the wire; relids stop at 2047 anyway. */
+#define VSP_MAX_SUBCHANNELS	VMBUS_MAX_RELID
+
+int vsp_offer_subchannels(struct vsp_chan *primary, unsigned int n,
+			  const struct vsp_chan_ops *ops)
+{
+	struct vsp *v = primary->v;
+	int err = 0;
+
+	if (primary->primary != primary || n == 0 || n > VSP_MAX_SUBCHANNELS)
+		return -EINVAL;
+	pthread_mutex_lock(&v->lock);
+	if (primary->sub_asked + n > VSP_MAX_SUBCHANNELS) {
+		err = -EINVAL;
+	} else {
+		primary->sub_asked = (u16)(primary->sub_asked + n);
+		if (ops)
+			primary->sub_ops = ops;
+		v->subs_pending = true;
+	}
+	pthread_mutex_unlock(&v->lock);
+	if (!err)
+		vsp_wake(v);
+	return err;
+}
+
+void vsp_offer_pending_subchannels(struct vsp *v)
+{
+	bool pending;
+
+	pthread_mutex_lock(&v->lock);
+	pending = v->subs_pending;
+	v->subs_pending = false;
+	pthread_mutex_unlock(&v->lock);
+	if (!pending)
+		return;
+	/* Only this thread adds channels; new ones go to the list's head,
+	 * so the walk does not meet them. */
+	for (struct vsp_chan *p = v->chans; p; p = p->next) {
+		const struct vsp_chan_ops *ops;
+		u16 asked;
+
+		pthread_mutex_lock(&v->lock);
+		asked = p->sub_asked;
+		ops = p->sub_ops ? p->sub_ops : p->ops;
+		pthread_mutex_unlock(&v->lock);
+		while (p->sub_offered < asked) {
+			struct vsp_offer_params sp = p->params;
+			struct vsp_chan *ch;
+			u16 idx = (u16)(p->sub_offered + 1);
+			int err;
+
+			sp.sub_channel_index = idx;
+			ch = vsp_chan_new(v, &sp, ops, p->priv);
+			err = ch ? 0 : -ENOMEM;
+			if (ch) {
+				ch->primary = p;
+				ch->offer_async = true;
+				err = send_offer(v, ch);
+				if (err) {
+					vsp_chan_free(ch);
+				} else {
+					ch->next = v->chans;
+					v->chans = ch;
+				}
+			}
+			p->sub_offered = idx;
+			if (err) {
+				vsp_err("subchannel %u of relid %u not offered: %s",
+					idx, p->relid, strerror(-err));
+				if (p->ops->on_subchannel)
+					p->ops->on_subchannel(p, NULL, idx, err);
+			}
+		}
+	}
 }
 
 int vsp_status_set(struct vsp *v, u32 relid, const char *key,
@@ -727,68 +730,3 @@ int vsp_status_set(struct vsp *v, u32 relid, const char *key,
 	return vsp_send_msg(v, &m, sizeof(m));
 }
 
-/* ---- control client ------------------------------------------------------ */
-
-int vsp_ctl_request(const char *path, u32 type, u32 flags, u32 relid,
-		    u32 *status, char **text)
-{
-	struct vsp_ctl req = {
-		.hdr = { type, sizeof(req) }, .flags = flags, .relid = relid,
-	};
-	u8 *buf = malloc(VSP_MSG_MAX);
-	int fd, err, fds[VSP_MAX_FDS], nfds, n;
-	struct vsp_hdr h;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = unix_connect(path);
-	if (fd < 0) {
-		free(buf);
-		return fd;
-	}
-	err = send_hello(fd, VSP_ROLE_CONTROL, "enlctl");
-	if (!err) {
-		ssize_t s = send(fd, &req, sizeof(req), MSG_NOSIGNAL);
-
-		if (s < 0)
-			err = -errno;
-		else if (s != sizeof(req))
-			err = -EIO;
-	}
-	while (!err) {
-		err = wait_readable(fd, VSP_CONNECT_TIMEOUT_MS);
-		if (err)
-			break;
-		n = vsp_recv_msg(fd, buf, VSP_MSG_MAX, fds, &nfds);
-		if (n == 0) {
-			err = -ECONNRESET;
-			break;
-		}
-		if (n < 0) {
-			err = n == -EBADMSG ? -EPROTO : n;
-			break;
-		}
-		close_fds(fds, nfds);
-		memcpy(&h, buf, sizeof(h));
-		if (h.type != VSP_CTL_REPLY)
-			continue;	/* e.g. a WELCOME: not for us */
-		if ((u32)n < sizeof(struct vsp_ctl_reply)) {
-			err = -EPROTO;
-			break;
-		}
-		memcpy(status, buf + offsetof(struct vsp_ctl_reply, status),
-		       sizeof(*status));
-		n -= (int)sizeof(struct vsp_ctl_reply);
-		*text = malloc((size_t)n + 1);
-		if (!*text) {
-			err = -ENOMEM;
-			break;
-		}
-		memcpy(*text, buf + sizeof(struct vsp_ctl_reply), (size_t)n);
-		(*text)[n] = 0;
-		break;
-	}
-	close(fd);
-	free(buf);
-	return err;
-}

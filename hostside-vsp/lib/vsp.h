@@ -4,9 +4,25 @@
  * (include/enl/vsp_proto.h, docs/vsp-socket.md) with enl-host, maps guest
  * RAM and GPADLs, and gives a daemon its channels' rings.
  *
- * Single-threaded: every callback runs from vsp_run() (or from
- * vsp_offer() while it waits for its answer), in the caller's thread.
- * Only vsp_stop() may be called from another thread.
+ * Threads.  By default everything runs on one thread: every callback is
+ * called from vsp_run() / vsp_poll_once() (or from vsp_offer() while it
+ * waits for its answer), in the caller's thread ("the loop thread").
+ * A channel offered with VSP_CHAN_WORKER gets a thread of its own while it
+ * is open: its on_kick, on_timer and on_replay run there, so the kicks of
+ * different channels (e.g. a disk's subchannels) are handled in parallel.
+ * on_open, on_close, on_rescind, on_gpadl_teardown and on_subchannel
+ * always run on the loop thread, and never while the channel's worker is
+ * inside one of its callbacks (the loop stops the worker first), so a
+ * channel's callbacks never run concurrently with each other.
+ *
+ * Thread-safe (any thread, any time the struct vsp lives): vsp_stop(),
+ * vsp_status_set(), vsp_chan_send*() / vsp_chan_signal() (one lock per
+ * channel), vsp_chan_complete(), vsp_offer_subchannels(), the queries.
+ * Channel-thread only (the thread its callbacks run on, or on_open):
+ * vsp_chan_recv(), vsp_chan_take(), vsp_chan_timer().  Loop thread only,
+ * or before vsp_run(): vsp_offer(), vsp_free(), vsp_run(),
+ * vsp_poll_once().  A callback must not wait for the loop thread (the loop
+ * may be waiting for that worker to return).
  *
  * A daemon:
  *     v = vsp_connect(path, "icvsp", &err);
@@ -33,21 +49,52 @@ struct vsp;
 struct vsp_chan;
 
 struct vsp_chan_ops {
-	/* The guest opened the channel: rings are mapped.  After on_open
-	 * libvsp calls on_kick once, as data may already wait (reconnect). */
-	void (*on_open)(struct vsp_chan *ch);
-	/* The guest signalled (or may have): drain with vsp_chan_recv(). */
+	/*
+	 * The guest opens the channel: rings are mapped and checked.  Return
+	 * 0 to serve it, or -errno to refuse (e.g. -ENODEV: no backend);
+	 * the errno goes to enl-host in VSP_OPEN_REPLY and the guest's open
+	 * fails; it may open again later.  NULL: always serve.  After a 0,
+	 * libvsp answers enl-host, replays in-flight requests (on_replay)
+	 * and calls on_kick once, as data may already wait (reconnect).
+	 * Loop thread.
+	 */
+	int (*on_open)(struct vsp_chan *ch);
+	/* The guest signalled (or may have): drain with vsp_chan_recv().
+	 * Channel thread. */
 	void (*on_kick)(struct vsp_chan *ch);
-	/* The one-shot timer of vsp_chan_timer() expired. */
+	/* The one-shot timer of vsp_chan_timer() expired.  Channel thread. */
 	void (*on_timer)(struct vsp_chan *ch);
 	/* The channel is closed (guest close, unload, enl-host gone, or a
-	 * corrupt ring): stop using it.  No ring access from here on. */
+	 * corrupt ring): stop using it.  No ring access from here on; its
+	 * in-flight tokens are void.  Loop thread, worker stopped. */
 	void (*on_close)(struct vsp_chan *ch);
-	/* The offer was rescinded (enlctl rescind).  Optional. */
+	/* The offer was rescinded (enlctl rescind).  Optional.  Loop thread. */
 	void (*on_rescind)(struct vsp_chan *ch);
-	/* A GPADL of this channel is about to be unmapped.  Optional. */
+	/* A GPADL of this channel is about to be unmapped.  Optional.  Loop
+	 * thread; a worker is stopped around it. */
 	void (*on_gpadl_teardown)(struct vsp_chan *ch, u32 gpadl);
+	/*
+	 * A request an earlier daemon (or this one, before a restart of
+	 * the connection) took with vsp_chan_take() and never completed,
+	 * from the channel's in-flight region: finish it, then
+	 * vsp_chan_complete(ch, token).  Called in the order the requests
+	 * were taken, after on_open and before the first on_kick.  Channel
+	 * thread.  Needed when the channel has an in-flight region.
+	 */
+	void (*on_replay)(struct vsp_chan *ch, const void *pkt, u32 len,
+			  u64 token);
+	/*
+	 * A subchannel asked for with vsp_offer_subchannels() was offered
+	 * (err 0, sub is the new channel, index its sub_channel_index) or
+	 * refused (err -errno, sub NULL).  Called on the primary.  Loop
+	 * thread.
+	 */
+	void (*on_subchannel)(struct vsp_chan *primary, struct vsp_chan *sub,
+			      u16 index, int err);
 };
+
+/* vsp_offer_params.flags */
+#define VSP_CHAN_WORKER		0x1u	/* own thread while open */
 
 struct vsp_offer_params {
 	enl_guid_t if_type;		/* device class */
@@ -56,6 +103,15 @@ struct vsp_offer_params {
 	u16 mmio_megabytes;
 	u16 sub_channel_index;		/* 0: primary */
 	u8 user_defined[VMBUS_OFFER_USER_DATA];
+	u32 flags;			/* VSP_CHAN_* */
+	/*
+	 * In-flight region (vsp_chan_take()): inflight_slots requests of at
+	 * most inflight_pkt_max bytes each (descriptor included) can be
+	 * outstanding at once.  0 slots: none.  The region is asked from
+	 * enl-host after the offer; see lib/README.md "In-flight region".
+	 */
+	u32 inflight_slots;
+	u32 inflight_pkt_max;
 };
 
 /* What WELCOME said about the VM. */
@@ -93,6 +149,18 @@ int vsp_offer(struct vsp *v, const struct vsp_offer_params *p,
 	      const struct vsp_chan_ops *ops, void *priv, struct vsp_chan **out);
 
 /*
+ * Ask for n subchannels of primary (same class and instance, indices
+ * following the last one asked for: 1, 2, ...), served with ops (NULL:
+ * the primary's), priv (the primary's priv unless set later with
+ * vsp_chan_set_priv()), and the primary's flags and in-flight size.
+ * Asynchronous: returns at once (0, -EINVAL for a subchannel or a bad n,
+ * -ENOMEM); each result arrives as primary's on_subchannel, from the
+ * loop.  Any thread.
+ */
+int vsp_offer_subchannels(struct vsp_chan *primary, unsigned int n,
+			  const struct vsp_chan_ops *ops);
+
+/*
  * Serve until enl-host closes the socket (returns 0), vsp_stop() (returns
  * 0) or a socket error (-errno).  Open channels get on_close first.
  */
@@ -128,6 +196,11 @@ int vsp_gpa_range_iov(struct vsp *v, const struct enl_pkt_gpa_range *r,
 /* ---- channels ------------------------------------------------------------- */
 
 u32 vsp_chan_relid(const struct vsp_chan *ch);
+/* 0 for a primary channel, 1.. for its subchannels */
+u16 vsp_chan_sub_index(const struct vsp_chan *ch);
+/* The primary of a subchannel (the channel itself for a primary). */
+struct vsp_chan *vsp_chan_primary(struct vsp_chan *ch);
+void vsp_chan_set_priv(struct vsp_chan *ch, void *priv);
 u32 vsp_chan_connection_id(const struct vsp_chan *ch);
 void *vsp_chan_priv(const struct vsp_chan *ch);
 struct vsp *vsp_chan_vsp(const struct vsp_chan *ch);
@@ -161,6 +234,29 @@ int vsp_chan_send_completion(struct vsp_chan *ch, u64 trans_id,
  * buf has been validated (see enl_ring_read()).
  */
 int vsp_chan_recv(struct vsp_chan *ch, void *buf, u32 buf_len, u32 *len);
+
+/*
+ * Like vsp_chan_recv(), but the packet is also recorded in the channel's
+ * in-flight region before the ring's read index moves past it, so that a
+ * daemon that dies before vsp_chan_complete(ch, *token) leaves it to the
+ * next one (on_replay).  1 (*len, *token set), 0, -EMSGSIZE (*len =
+ * size needed, also when larger than inflight_pkt_max), -EBUSY (every
+ * slot in use: complete some first; the packet stays in the ring),
+ * -ENOTCONN, -EPROTO.  Without a region *token is 0 and this is
+ * vsp_chan_recv().  Channel thread.
+ */
+int vsp_chan_take(struct vsp_chan *ch, void *buf, u32 buf_len, u32 *len,
+		  u64 *token);
+/*
+ * The request of token is finished (its completion, if any, is in the
+ * ring already): forget it.  A token of an earlier open, 0, or one
+ * completed already is ignored.  Any thread.  If the daemon dies between
+ * its completion and this call, the next daemon replays the request: a
+ * request may be finished twice, never lost (at-least-once).
+ */
+void vsp_chan_complete(struct vsp_chan *ch, u64 token);
+/* In-flight requests of the channel now (0 without a region). */
+unsigned int vsp_chan_inflight_count(struct vsp_chan *ch);
 
 /* Interrupt the guest for this channel now (SIEF bit + call fd). */
 int vsp_chan_signal(struct vsp_chan *ch);

@@ -6,6 +6,8 @@
 #ifndef ENL_LIBVSP_INTERNAL_H
 #define ENL_LIBVSP_INTERNAL_H
 
+#include <pthread.h>
+
 #include "vsp.h"
 
 #define VSP_PAGE_SIZE	4096u
@@ -35,42 +37,125 @@ struct vsp_gpadl_map {
 	int users;		/* open channels using it as their ring */
 };
 
+/* In-flight region of a channel, as mapped here (layout: inflight.c). */
+struct vsp_inflight {
+	u8 *base;		/* MAP_SHARED of the memfd, NULL if none */
+	size_t size;
+	u32 nslots;
+	u32 slot_size;		/* bytes per slot, header included */
+	u32 pkt_max;		/* packet bytes a slot holds */
+	u32 *free;		/* stack of free slot numbers (under ch->lock) */
+	u32 nfree;
+	u32 *replay;		/* slots to replay, oldest first */
+	u32 nreplay;
+	bool ready;		/* checked and recovered for the current open */
+};
+
+/*
+ * The in-flight region's layout (lib/README.md "In-flight region"):
+ * this header at offset 0, then nslots slots of slot_size bytes from
+ * VSP_INFLIGHT_SLOTS_OFF.  Written only by libvsp (one channel thread
+ * takes, any thread completes under ch->lock), zeroed by enl-host when
+ * the guest closes the channel.
+ */
+#define VSP_INFLIGHT_MAGIC	0x464c4e45u	/* "ENLF" */
+#define VSP_INFLIGHT_VERSION	1
+#define VSP_INFLIGHT_SLOTS_OFF	64
+#define VSP_INFLIGHT_SLOT_HDR	32
+#define VSP_INFLIGHT_MAX_SLOTS	4096
+#define VSP_INFLIGHT_MAX_PKT	65536
+
+struct vsp_inflight_hdr {
+	u32 magic;		/* written last when the region is set up */
+	u32 version;
+	u32 nslots;
+	u32 slot_size;
+	u64 taken_seq;		/* seq of the last take whose read index is published */
+	u32 ring_size;		/* guest-to-host ring data bytes */
+	u32 reserved[9];
+};
+
+enum { VSP_SLOT_FREE = 0, VSP_SLOT_INFLIGHT = 1 };
+
+struct vsp_inflight_slot {
+	u32 state;		/* VSP_SLOT_*, stored last (release) */
+	u32 len;		/* packet bytes in pkt[] */
+	u64 seq;		/* taken_seq + 1 at the take: replay order */
+	u32 rd_before;		/* ring read index before the packet */
+	u32 rd_after;		/* ... and after it */
+	u64 reserved;
+	u8 pkt[];
+};
+
 struct vsp_chan {
 	struct vsp_chan *next;
 	struct vsp *v;
 	const struct vsp_chan_ops *ops;
 	void *priv;
+	struct vsp_chan *primary;	/* itself for a primary */
+	struct vsp_offer_params params;
 	u32 cookie;
 	u32 relid;
 	u32 connection_id;
 	bool have_relid;	/* OFFER_RESULT received with status 0 */
-	bool open;		/* rings usable */
+	bool offer_done;	/* OFFER_RESULT arrived */
+	bool offer_async;	/* a subchannel: result to on_subchannel */
+	u32 offer_status;
 	bool rescinded;
 	bool warned_sief;
+	/*
+	 * open and close_pending are read by other threads (senders,
+	 * workers): atomics, written under lock.
+	 */
+	bool open;		/* rings usable */
 	bool close_pending;	/* failed: on_close still to be called */
-	bool offer_done;	/* OFFER_RESULT arrived */
-	u32 offer_status;
+	/* lock: the host-to-guest ring, call_fd, sief_gpa, the in-flight
+	 * free list and open_gen */
+	pthread_mutex_t lock;
 	struct vsp_channel_open open_msg;
 	struct vsp_gpadl_map *ring_gpadl;
-	struct enl_ring in;	/* guest -> host: we read */
-	struct enl_ring out;	/* host -> guest: we write */
+	struct enl_ring in;	/* guest -> host: we read (channel thread) */
+	struct enl_ring out;	/* host -> guest: we write (under lock) */
 	int kick_fd;
 	int call_fd;
 	u64 sief_gpa;
-	u64 timer_due_ms;	/* 0: not armed */
+	u64 timer_due_ms;	/* 0: not armed (atomic) */
+	u32 open_gen;		/* counts opens: in-flight tokens carry it */
+	bool in_epoll;		/* kick_fd registered with the loop */
+	/* worker (VSP_CHAN_WORKER) */
+	pthread_t worker;
+	bool worker_running;
+	int worker_fd;		/* eventfd: wake the worker */
+	int worker_stop;	/* atomic */
+	/* a CHANNEL_OPEN waiting for the in-flight region */
+	bool open_deferred;
+	struct vsp_channel_open deferred_msg;
+	int deferred_fds[2];
+	bool inflight_asked;	/* INFLIGHT_GET sent on this connection */
+	bool inflight_answered;
+	struct vsp_inflight inf;
+	/* primary: subchannels asked for (under v->lock) and offered */
+	u16 sub_asked;		/* highest index asked for */
+	u16 sub_offered;	/* highest index offered to enl-host */
+	const struct vsp_chan_ops *sub_ops;
 };
 
 struct vsp {
 	int fd;
-	int stop_fd;		/* eventfd: vsp_stop() */
+	int wake_fd;		/* eventfd: vsp_stop(), failed channels, subchannel requests */
+	int epfd;
 	char name[VSP_NAME_LEN];
 	struct vsp_vm_info vm;
 	struct vsp_ram ram;
-	struct vsp_chan *chans;
+	struct vsp_chan *chans;		/* loop thread only */
+	/* lock: gpadls (read by workers), subs_pending */
+	pthread_mutex_t lock;
 	struct vsp_gpadl_map *gpadls;
+	bool subs_pending;
 	u32 next_cookie;
+	bool offer_answered;	/* vsp_offer() waits: stop reading after it */
 	bool hung_up;
-	volatile int stopping;
+	int stopping;		/* atomic */
 	u8 *msgbuf;		/* VSP_MSG_MAX bytes */
 };
 
@@ -103,23 +188,79 @@ void vsp_gpadl_drop(struct vsp_gpadl_map **list, struct vsp_gpadl_map *g);
 /* Largest GPADL accepted, in pages (1 GiB). */
 #define VSP_GPADL_MAX_PAGES	(1u << 18)
 
-/* ---- messages (conn.c) ------------------------------------------------- */
+/* ---- transport (transport.c) ----------------------------------------- */
 
 int vsp_send_msg(struct vsp *v, const void *msg, u32 len);
-/* Receive one message into v->msgbuf; fds in fds[] (-1 if absent).
- * Returns length, 0 on hang-up, -errno. */
+/* Receive one message into buf; fds in fds[] (-1 if absent).  flags:
+ * recvmsg flags (MSG_DONTWAIT).  Returns length, 0 on hang-up, -EBADMSG
+ * (bad length, too many fds: fds closed), -errno. */
+int vsp_recv_msg_flags(int fd, void *buf, u32 buf_len, int *fds, int *nfds,
+		       int flags);
 int vsp_recv_msg(int fd, void *buf, u32 buf_len, int *fds, int *nfds);
+void vsp_close_fds(int *fds, int n);
+int vsp_unix_connect(const char *path);
+int vsp_send_hello(int fd, u32 role, const char *name);
+/* 0 when fd is readable, -ETIMEDOUT, -errno */
+int vsp_wait_readable(int fd, int timeout_ms);
+
+/* ---- messages from enl-host (conn.c) --------------------------------- */
+
+/* Read and dispatch up to max messages; 0, 1 = hung up, -errno. */
+int vsp_read_socket(struct vsp *v, int max);
+struct vsp_chan *vsp_chan_by_relid(struct vsp *v, u32 relid);
+/* Send the OFFERs of subchannels asked for since the last call. */
+void vsp_offer_pending_subchannels(struct vsp *v);
+void vsp_send_open_reply(struct vsp *v, u32 relid, u32 status);
+
+/* ---- the loop (loop.c) ------------------------------------------------- */
+
+void vsp_wake(struct vsp *v);
+/* Register / unregister an open loop-mode channel's kick fd. */
+int vsp_loop_add_chan(struct vsp_chan *ch);
+void vsp_loop_del_chan(struct vsp_chan *ch);
+/* Start / stop (and join) a channel's worker. */
+int vsp_worker_start(struct vsp_chan *ch);
+void vsp_worker_stop(struct vsp_chan *ch);
 
 /* ---- channels (chan.c) ------------------------------------------------- */
 
 void vsp_chan_handle_open(struct vsp *v, const struct vsp_channel_open *m,
 			  int kick_fd, int call_fd);
+/* The in-flight answer arrived (or failed): run a deferred open. */
+void vsp_chan_run_deferred_open(struct vsp_chan *ch);
 /* Stop using the channel; tell the daemon (on_close) if it was open. */
 void vsp_chan_shutdown(struct vsp_chan *ch);
-/* The ring is corrupt: stop using it now, on_close from the loop. */
+/* The ring is corrupt: stop using it now, on_close from the loop.  Any
+ * thread. */
 void vsp_chan_fail(struct vsp_chan *ch, const char *why);
-/* Run what vsp_chan_fail() deferred. */
+/* Run what vsp_chan_fail() deferred (loop thread). */
 void vsp_chan_reap(struct vsp *v);
-struct vsp_chan *vsp_chan_by_relid(struct vsp *v, u32 relid);
+/* Replay in-flight requests, then on_kick once (channel thread). */
+void vsp_chan_first_kick(struct vsp_chan *ch);
+struct vsp_chan *vsp_chan_new(struct vsp *v, const struct vsp_offer_params *p,
+			      const struct vsp_chan_ops *ops, void *priv);
+void vsp_chan_free(struct vsp_chan *ch);
+static inline bool vsp_chan_open_now(const struct vsp_chan *ch)
+{
+	return __atomic_load_n(&ch->open, __ATOMIC_ACQUIRE);
+}
+
+/* ---- in-flight region (inflight.c) ------------------------------------ */
+
+/* Bytes of region the channel's parameters need (0: none). */
+u64 vsp_inflight_size(const struct vsp_offer_params *p);
+/* Check the offer parameters: 0 or -EINVAL. */
+int vsp_inflight_check_params(const struct vsp_offer_params *p);
+/* The INFLIGHT answer: map fd (taken over).  0 or -errno. */
+int vsp_inflight_map(struct vsp_chan *ch, int fd, u64 size);
+void vsp_inflight_unmap(struct vsp_chan *ch);
+/* At open, rings mapped: check the region, finish a take a dead daemon
+ * was in the middle of, build the free list.  0 or -errno (no region for
+ * this open). */
+int vsp_inflight_attach(struct vsp_chan *ch);
+/* Call on_replay for every recorded request, oldest first. */
+void vsp_inflight_replay(struct vsp_chan *ch);
+/* At close: the tokens of this open are void (region kept). */
+void vsp_inflight_detach(struct vsp_chan *ch);
 
 #endif

@@ -356,10 +356,17 @@ struct dfix {
 	struct vsp *v;
 	struct vsp_chan *ch;
 	int opens, closes, kicks, rescinds, teardowns;
+	int refuse;		/* what on_open returns */
 	u8 *buf;
 };
 
-static void d_open(struct vsp_chan *ch) { ((struct dfix *)vsp_chan_priv(ch))->opens++; }
+static int d_open(struct vsp_chan *ch)
+{
+	struct dfix *f = vsp_chan_priv(ch);
+
+	f->opens++;
+	return f->refuse;
+}
 static void d_close(struct vsp_chan *ch) { ((struct dfix *)vsp_chan_priv(ch))->closes++; }
 static void d_kick(struct vsp_chan *ch) { ((struct dfix *)vsp_chan_priv(ch))->kicks++; }
 static void d_rescind(struct vsp_chan *ch) { ((struct dfix *)vsp_chan_priv(ch))->rescinds++; }
@@ -507,6 +514,19 @@ static void send_relid_msg(struct dfix *f, u32 type, u32 relid)
 	host_send(f->sv[0], &m, sizeof(m), NULL, 0);
 }
 
+/* The next message to the host is OPEN_REPLY {relid, status}. */
+static void expect_open_reply(struct dfix *f, u32 relid, u32 status)
+{
+	struct vsp_open_reply r;
+	u32 type = 0;
+
+	assert_int_equal(host_recv(f->sv[0], f->buf, &type), sizeof(r));
+	assert_int_equal(type, VSP_OPEN_REPLY);
+	memcpy(&r, f->buf, sizeof(r));
+	assert_int_equal(r.relid, relid);
+	assert_int_equal(r.status, status);
+}
+
 static void pump(struct dfix *f)
 {
 	for (int i = 0; i < 20; i++)
@@ -546,7 +566,13 @@ static void test_dispatch(void **state)
 	send_open(f, 5, 1, 2, 0);			/* no fds */
 	send_open(f, 5, 1, 2, 2);			/* GPADL 1 never completed */
 	send_open(f, 5, 2, 2, 2);			/* GPADL 2 cannot be mapped */
+	send_open(f, 9, 1, 2, 2);			/* not our relid */
 	pump(f);
+	/* every open is answered, with why it was refused */
+	expect_open_reply(f, 5, EPROTO);
+	expect_open_reply(f, 5, ENOENT);
+	expect_open_reply(f, 5, ERANGE);
+	expect_open_reply(f, 9, ENXIO);
 	assert_int_equal(host_recv(f->sv[0], f->buf, &type), 0);
 	assert_false(vsp_chan_is_open(f->ch));
 	assert_int_equal(f->opens, 0);
@@ -558,8 +584,11 @@ static void test_dispatch(void **state)
 	send_open(f, 5, 3, 3, 2);			/* second ring has no data page */
 	pump(f);
 	assert_int_equal(f->opens, 0);
+	expect_open_reply(f, 5, EINVAL);
+	expect_open_reply(f, 5, EINVAL);
 	send_open(f, 5, 3, 2, 2);
 	pump(f);
+	expect_open_reply(f, 5, 0);
 	assert_true(vsp_chan_is_open(f->ch));
 	assert_int_equal(f->opens, 1);
 	assert_int_equal(f->kicks, 1);		/* on_kick once after on_open */
@@ -617,6 +646,7 @@ static void test_dispatch(void **state)
 	send_gpadl(f, 5, 4, pfn, 4, 0, 4, 0);
 	send_open(f, 5, 4, 2, 2);
 	pump(f);
+	expect_open_reply(f, 5, 0);
 	assert_true(vsp_chan_is_open(f->ch));
 	send_relid_msg(f, VSP_CHANNEL_RESCINDED, 5);
 	pump(f);
@@ -628,6 +658,7 @@ static void test_dispatch(void **state)
 	/* corrupt the guest-to-host ring: the channel is dropped */
 	send_open(f, 5, 4, 2, 2);
 	pump(f);
+	expect_open_reply(f, 5, 0);
 	assert_true(vsp_chan_is_open(f->ch));
 	assert_false(vsp_chan_is_rescinded(f->ch));
 	{

@@ -71,6 +71,7 @@ struct world {
 	struct vsp *v;
 	struct ic_chan *ic;
 	int daemon_err;
+	int refuse;		/* ic_offer's refuse_opens */
 	u8 *buf;
 };
 
@@ -175,7 +176,7 @@ static void *daemon_main(void *arg)
 		w->daemon_err = err;
 		return NULL;
 	}
-	err = ic_offer(w->v, &ic_heartbeat, NULL, &w->ic);
+	err = ic_offer(w->v, &ic_heartbeat, NULL, w->refuse, &w->ic);
 	if (err) {
 		w->daemon_err = err;
 		return NULL;
@@ -251,8 +252,9 @@ static void host_handshake(struct world *w)
 	host_send(w->host_fd, &res, sizeof(res), NULL, 0);
 }
 
-/* GPADL in two parts, then CHANNEL_OPEN with the eventfds */
-static void host_open(struct world *w)
+/* GPADL in two parts, then CHANNEL_OPEN with the eventfds; the daemon's
+ * OPEN_REPLY status is returned */
+static u32 host_open_status(struct world *w)
 {
 	u8 msg[sizeof(struct vsp_gpadl) + 4 * 8];
 	struct vsp_gpadl g;
@@ -286,6 +288,19 @@ static void host_open(struct world *w)
 	o.connection_id = 0x2000 + RELID;
 	o.vmbus_version = VMBUS_VERSION_WIN10_V5_3;
 	host_send(w->host_fd, &o, sizeof(o), fds, 2);
+	{
+		struct vsp_open_reply r;
+
+		expect(w, VSP_OPEN_REPLY);
+		memcpy(&r, w->buf, sizeof(r));
+		assert_int_equal(r.relid, RELID);
+		return r.status;
+	}
+}
+
+static void host_open(struct world *w)
+{
+	assert_int_equal(host_open_status(w), 0);
 }
 
 static void host_close(struct world *w)
