@@ -90,6 +90,28 @@ void vcpu_kick(struct vcpu *vcpu)
 		pthread_kill(vcpu->thread, SIGUSR1);
 }
 
+/* Under mq_lock: double the ring, keeping the order. */
+static int synic_queue_grow(struct vcpu *v)
+{
+	unsigned int cap = v->mq_cap ? 2 * v->mq_cap : SYNIC_QUEUE_MIN, i;
+	struct synic_msg *n;
+
+	if (cap > SYNIC_QUEUE_MAX)
+		cap = SYNIC_QUEUE_MAX;
+	if (cap <= v->mq_cap)
+		return -1;
+	n = malloc((size_t)cap * sizeof(*n));
+	if (!n)
+		return -1;
+	for (i = 0; i < v->mq_count; i++)
+		n[i] = v->mq[(v->mq_head + i) % v->mq_cap];
+	free(v->mq);
+	v->mq = n;
+	v->mq_cap = cap;
+	v->mq_head = 0;
+	return 0;
+}
+
 int synic_post(struct vm *vm, uint32_t vp, uint32_t sint, const void *msg,
 	       uint32_t len)
 {
@@ -101,11 +123,11 @@ int synic_post(struct vm *vm, uint32_t vp, uint32_t sint, const void *msg,
 		return -EINVAL;
 	v = &vm->vcpus[vp];
 	pthread_mutex_lock(&v->mq_lock);
-	if (v->mq_count == SYNIC_QUEUE_LEN) {
+	if (v->mq_count == v->mq_cap && synic_queue_grow(v) < 0) {
 		pthread_mutex_unlock(&v->mq_lock);
 		return -ENOSPC;
 	}
-	m = &v->mq[(v->mq_head + v->mq_count) % SYNIC_QUEUE_LEN];
+	m = &v->mq[(v->mq_head + v->mq_count) % v->mq_cap];
 	m->sint = sint;
 	m->len = len;
 	memcpy(m->data, msg, len);
@@ -179,7 +201,7 @@ void synic_flush(struct vcpu *vcpu)
 				 __ATOMIC_RELEASE);
 		enl_log("VP %u: delivered message %u (%u bytes)", vcpu->index,
 			m->len >= 4 ? m->data[0] : 0, m->len);
-		vcpu->mq_head = (vcpu->mq_head + 1) % SYNIC_QUEUE_LEN;
+		vcpu->mq_head = (vcpu->mq_head + 1) % vcpu->mq_cap;
 		vcpu->mq_count--;
 		raised = true;
 	}

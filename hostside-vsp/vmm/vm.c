@@ -294,7 +294,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (synic_setup(vm) < 0)
 		return -1;
 	if (cfg->socket) {
-		vm->vsp = vsp_server_create(vm, cfg->socket);
+		vm->vsp = vsp_server_create(vm, cfg->socket, NULL);
 		if (!vm->vsp)
 			return -1;
 	}
@@ -313,6 +313,7 @@ void vm_destroy(struct vm *vm)
 			close(vm->vcpus[i].msg_irqfd);
 		if (vm->vcpus[i].msg_resamplefd >= 0)
 			close(vm->vcpus[i].msg_resamplefd);
+		free(vm->vcpus[i].mq);
 		if (vm->vcpus[i].run)
 			munmap(vm->vcpus[i].run, vm->run_size);
 		if (vm->vcpus[i].fd >= 0)

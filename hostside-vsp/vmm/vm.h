@@ -41,7 +41,13 @@ struct synic_msg {
 	uint8_t data[240];
 };
 
-#define SYNIC_QUEUE_LEN 256
+/*
+ * Messages waiting for one VP grow on demand up to this many: enough for
+ * REQUESTOFFERS with every channel offered (VMBUS_MAX_CHANNELS offers and
+ * ALLOFFERS_DELIVERED) and the answers to a burst of other requests.
+ */
+#define SYNIC_QUEUE_MIN 64
+#define SYNIC_QUEUE_MAX (4 * (VMBUS_MAX_CHANNELS + 1))
 #define SYNIC_GSI_BASE 24	/* GSI of VP n's SINT 2 route: base + n */
 
 struct vcpu {
@@ -55,8 +61,8 @@ struct vcpu {
 
 	/* Messages to this VP, delivered from its own thread. */
 	pthread_mutex_t mq_lock;
-	struct synic_msg mq[SYNIC_QUEUE_LEN];
-	unsigned int mq_head, mq_count;
+	struct synic_msg *mq;	/* ring of mq_cap entries, grown on demand */
+	unsigned int mq_cap, mq_head, mq_count;
 	int msg_irqfd;		/* raises SINT 2 on this VP */
 	int msg_resamplefd;	/* fires on the guest's EOM / EOI */
 };

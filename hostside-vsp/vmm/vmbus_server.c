@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATUS_UNSUCCESSFUL	0xc0000001u
+#define STATUS_UNSUCCESSFUL	VMBUS_STATUS_UNSUCCESSFUL
 #define MAX_RANGES		64
 
 /* Versions: the one list, enl_vmbus_versions[] (include/enl/vmbus_guest.c),
@@ -153,7 +153,7 @@ static void send_offer(struct vmbus_server *s, struct vmbus_channel *ch)
 	o.monitor_allocated = 0;
 	o.is_dedicated_interrupt = 1;
 	o.connection_id = ch->connection_id;
-	ch->offer_sent = true;
+	ch->state = CHAN_OFFERED;
 	send_msg(s, &o, sizeof(o), CHANNELMSG_OFFERCHANNEL);
 }
 
@@ -194,13 +194,56 @@ static void send_open_result(struct vmbus_server *s, uint32_t relid,
 
 /* ---- channel and GPADL life cycle --------------------------------------- */
 
+const char *vmbus_chan_state_str(enum vmbus_chan_state st)
+{
+	static const char *const names[] = {
+		[CHAN_FREE] = "free", [CHAN_PENDING] = "pending",
+		[CHAN_OFFERED] = "offered", [CHAN_OPENING] = "opening",
+		[CHAN_OPEN] = "open", [CHAN_CLOSING] = "closing",
+		[CHAN_RESCINDING] = "rescinding", [CHAN_RESCINDED] = "rescinded",
+	};
+
+	return (unsigned int)st < sizeof(names) / sizeof(names[0]) ?
+	       names[st] : "?";
+}
+
+/*
+ * Close ch on the host side if it is opening or open.  A guest waiting for
+ * its OPEN_RESULT gets a failure.  Returns with ch in OFFERED or CLOSING
+ * (when the daemon still has to let go); other states are left alone.
+ */
 static void channel_close(struct vmbus_server *s, struct vmbus_channel *ch)
 {
-	if (!ch->open)
+	bool wait = false;
+
+	if (ch->state != CHAN_OPENING && ch->state != CHAN_OPEN)
 		return;
-	ch->open = false;
+	if (ch->state == CHAN_OPENING && s->state == VMBUS_CONNECTED)
+		send_open_result(s, ch->relid, ch->openid, STATUS_UNSUCCESSFUL);
 	if (s->ops->chan_close)
-		s->ops->chan_close(s->ctx, ch);
+		wait = s->ops->chan_close(s->ctx, ch);
+	ch->state = wait ? CHAN_CLOSING : CHAN_OFFERED;
+}
+
+void vmbus_server_open_done(struct vmbus_server *s, struct vmbus_channel *ch,
+			    uint32_t hv_status)
+{
+	if (ch->state != CHAN_OPENING)
+		return;
+	if (hv_status == HV_STATUS_SUCCESS) {
+		ch->state = CHAN_OPEN;
+	} else {
+		slog(s, "OPENCHANNEL relid %u failed: status %#x from the host side",
+		     ch->relid, hv_status);
+		ch->state = CHAN_OFFERED;
+	}
+	send_open_result(s, ch->relid, ch->openid, hv_status);
+}
+
+void vmbus_server_close_done(struct vmbus_server *s, struct vmbus_channel *ch)
+{
+	if (ch->state == CHAN_CLOSING)
+		ch->state = CHAN_OFFERED;
 }
 
 static bool any_tearing(struct vmbus_server *s)
@@ -271,19 +314,26 @@ static void reset_guest_state(struct vmbus_server *s)
 {
 	unsigned int i;
 
+	/* Nobody waits for an answer any more (no OPEN_RESULT either). */
+	s->state = VMBUS_DISCONNECTED;
 	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 		struct vmbus_channel *ch = &s->chan[i];
 
-		if (ch->state == CHAN_FREE)
-			continue;
 		channel_close(s, ch);
 		if (ch->state == CHAN_RESCINDING)
-			ch->state = CHAN_HIDDEN;
-		ch->offer_sent = false;
+			ch->state = CHAN_RESCINDED;
+		else if (vmbus_chan_known(ch))
+			ch->state = CHAN_PENDING;
 	}
-	for (i = 0; i < VMBUS_MAX_GPADLS; i++)
-		if (s->gpadl[i].used)
-			gpadl_teardown(s, &s->gpadl[i], false);
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++) {
+		struct vmbus_gpadl *g = &s->gpadl[i];
+
+		if (!g->used)
+			continue;
+		/* A teardown the old guest asked for: the new one never did. */
+		g->reply_torndown = false;
+		gpadl_teardown(s, g, false);
+	}
 	s->offers_requested = false;
 }
 
@@ -321,7 +371,6 @@ static void on_initiate_contact(struct vmbus_server *s, uint32_t conn_id,
 		/* A new kernel (kexec, crash) that never sent UNLOAD. */
 		slog(s, "INITIATE_CONTACT while connected: resetting the bus");
 		reset_guest_state(s);
-		s->state = VMBUS_DISCONNECTED;
 	}
 
 	ok = version_known(m.version_requested) &&
@@ -370,7 +419,7 @@ static void on_request_offers(struct vmbus_server *s)
 		for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 			struct vmbus_channel *ch = &s->chan[i];
 
-			if (ch->state == CHAN_OFFERED && !ch->offer_sent &&
+			if (ch->state == CHAN_PENDING &&
 			    (ch->sub_channel_index != 0) == pass)
 				send_offer(s, ch);
 		}
@@ -392,16 +441,17 @@ static void on_open(struct vmbus_server *s, const void *p, uint32_t len)
 	memcpy(&m, p, sizeof(m));
 	ch = vmbus_server_channel(s, m.child_relid);
 	g = vmbus_server_gpadl(s, m.ring_gpadl);
-	if (!ch || !ch->offer_sent)
+	if (!ch || !vmbus_chan_known(ch))
 		why = "unknown relid";
-	else if (ch->state != CHAN_OFFERED)
+	else if (ch->state == CHAN_RESCINDING)
 		why = "channel rescinded";
-	else if (ch->open)
+	else if (ch->state == CHAN_OPENING || ch->state == CHAN_OPEN)
 		why = "channel already open";
 	else if (!g || g->state != GPADL_CREATED || g->relid != ch->relid)
 		why = "no such ring GPADL on this channel";
-	else if (g->rangecount != 1 || g->byte_offset != 0)
-		why = "ring GPADL is not one page-aligned range";
+	else if (g->rangecount != 1 || g->byte_offset != 0 ||
+		 (uint64_t)g->byte_count != (uint64_t)g->npages * 4096)
+		why = "ring GPADL is not whole pages in one range";
 	else if (g->npages < 4 || m.downstream_page_offset < 2 ||
 		 m.downstream_page_offset > g->npages - 2)
 		why = "ring page offset out of range";
@@ -413,16 +463,22 @@ static void on_open(struct vmbus_server *s, const void *p, uint32_t len)
 				 STATUS_UNSUCCESSFUL);
 		return;
 	}
-	ch->open = true;
+	ch->state = CHAN_OPENING;
 	ch->openid = m.openid;
 	ch->ring_gpadl = m.ring_gpadl;
 	ch->ring_pages = g->npages;
 	ch->downstream_offset = m.downstream_page_offset;
 	ch->target_vp = m.target_vp;
 	memcpy(ch->user_data, m.user_data, sizeof(ch->user_data));
-	if (s->ops->chan_open)
-		s->ops->chan_open(s->ctx, ch);
-	send_open_result(s, ch->relid, m.openid, 0);
+	/* The owning daemon decides; its answer usually comes later. */
+	if (!s->ops->chan_open) {
+		vmbus_server_open_done(s, ch, HV_STATUS_SUCCESS);
+	} else {
+		uint32_t st = s->ops->chan_open(s->ctx, ch);
+
+		if (st != HV_STATUS_SUCCESS)
+			vmbus_server_open_done(s, ch, st);
+	}
 }
 
 static void on_close(struct vmbus_server *s, const void *p, uint32_t len)
@@ -436,7 +492,9 @@ static void on_close(struct vmbus_server *s, const void *p, uint32_t len)
 	}
 	memcpy(&m, p, sizeof(m));
 	ch = vmbus_server_channel(s, m.child_relid);
-	if (!ch || !ch->open) {
+	if (ch && ch->state == CHAN_RESCINDING)
+		return;		/* closed on our side at the rescind */
+	if (!ch || (ch->state != CHAN_OPEN && ch->state != CHAN_OPENING)) {
 		slog(s, "CLOSECHANNEL for relid %u, which is not open",
 		     m.child_relid);
 		return;
@@ -543,7 +601,7 @@ static void on_gpadl_header(struct vmbus_server *s, const uint8_t *p,
 	}
 	memcpy(&m, p, sizeof(m));
 	ch = vmbus_server_channel(s, m.child_relid);
-	if (!ch || !ch->offer_sent || ch->state != CHAN_OFFERED)
+	if (!ch || !vmbus_chan_known(ch) || ch->state == CHAN_RESCINDING)
 		why = "unknown or rescinded relid";
 	else if (m.gpadl == 0)
 		why = "handle 0";
@@ -620,7 +678,8 @@ static void on_gpadl_teardown(struct vmbus_server *s, const void *p,
 		return;
 	ch = vmbus_server_channel(s, g->relid);
 	/* Tearing down an open channel's ring closes the channel first. */
-	if (ch && ch->open && ch->ring_gpadl == g->handle) {
+	if (ch && (ch->state == CHAN_OPEN || ch->state == CHAN_OPENING) &&
+	    ch->ring_gpadl == g->handle) {
 		slog(s, "GPADL_TEARDOWN of the ring of open relid %u: closing it",
 		     ch->relid);
 		channel_close(s, ch);
@@ -645,9 +704,7 @@ static void on_relid_released(struct vmbus_server *s, const void *p,
 		     m.child_relid);
 		return;
 	}
-	channel_close(s, ch);
-	ch->state = CHAN_HIDDEN;
-	ch->offer_sent = false;
+	ch->state = CHAN_RESCINDED;
 }
 
 static void on_unload(struct vmbus_server *s)
@@ -671,7 +728,8 @@ static void on_modify(struct vmbus_server *s, const void *p, uint32_t len)
 	}
 	memcpy(&m, p, sizeof(m));
 	ch = vmbus_server_channel(s, m.child_relid);
-	ok = ch && ch->open && s->ops->vp_ok(s->ctx, m.target_vp);
+	ok = ch && (ch->state == CHAN_OPEN || ch->state == CHAN_OPENING) &&
+	     s->ops->vp_ok(s->ctx, m.target_vp);
 	if (ok && ch->target_vp != m.target_vp) {
 		ch->target_vp = m.target_vp;
 		if (s->ops->chan_target)
@@ -693,9 +751,15 @@ uint64_t vmbus_server_post(struct vmbus_server *s, uint32_t conn_id,
 {
 	struct vmbus_msg_hdr h;
 
+	/*
+	 * Messages go to connection id 1, or 4 from VMBus 5.0 on.  A host
+	 * capped below 5.0 behaves like Hyper-V before 2016 and has no
+	 * connection 4 at all: a guest's 5.x INITIATE_CONTACT there fails at
+	 * the hypercall, which tells it to try 4.x on connection 1.
+	 */
 	if (conn_id != VMBUS_MESSAGE_CONNECTION_ID &&
-	    conn_id != VMBUS_MESSAGE_CONNECTION_ID_4 &&
-	    conn_id != s->msg_conn_id)
+	    (conn_id != VMBUS_MESSAGE_CONNECTION_ID_4 ||
+	     s->version_max < VMBUS_VERSION_WIN10_V5))
 		return HV_STATUS_INVALID_CONNECTION_ID;
 	if (msg_type != HV_MESSAGE_TYPE_VMBUS || len > HV_MESSAGE_PAYLOAD_MAX)
 		return HV_STATUS_INVALID_PARAMETER;
@@ -784,7 +848,7 @@ struct vmbus_channel *vmbus_server_add_offer(struct vmbus_server *s,
 		relid++;
 	memset(ch, 0, sizeof(*ch));
 	ch->relid = relid;
-	ch->state = CHAN_OFFERED;
+	ch->state = CHAN_PENDING;
 	ch->connection_id = VMBUS_CONN_ID_BASE + ch->relid;
 	ch->if_type = *type;
 	ch->if_instance = *instance;
@@ -793,9 +857,28 @@ struct vmbus_channel *vmbus_server_add_offer(struct vmbus_server *s,
 	ch->sub_channel_index = sub_channel_index;
 	if (user_defined)
 		memcpy(ch->user_defined, user_defined, sizeof(ch->user_defined));
-	if (s->state == VMBUS_CONNECTED && s->offers_requested)
-		send_offer(s, ch);
 	return ch;
+}
+
+void vmbus_server_publish(struct vmbus_server *s, struct vmbus_channel *ch)
+{
+	if (ch->state == CHAN_PENDING && s->state == VMBUS_CONNECTED &&
+	    s->offers_requested)
+		send_offer(s, ch);
+}
+
+int vmbus_server_remove_offer(struct vmbus_server *s, struct vmbus_channel *ch)
+{
+	unsigned int i;
+
+	if (ch->state != CHAN_PENDING && ch->state != CHAN_RESCINDED)
+		return -EBUSY;
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++)
+		if (s->gpadl[i].used && s->gpadl[i].relid == ch->relid)
+			gpadl_free(s, &s->gpadl[i]);
+	memset(ch, 0, sizeof(*ch));
+	ch->state = CHAN_FREE;
+	return 0;
 }
 
 int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
@@ -804,14 +887,14 @@ int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
 
 	if (!ch)
 		return -ENOENT;
-	if (ch->state != CHAN_OFFERED)
+	if (ch->state == CHAN_RESCINDING || ch->state == CHAN_RESCINDED)
 		return -EALREADY;
-	if (s->state == VMBUS_CONNECTED && ch->offer_sent) {
+	channel_close(s, ch);
+	if (vmbus_chan_known(ch) && s->state == VMBUS_CONNECTED) {
 		ch->state = CHAN_RESCINDING;
 		send_relid(s, CHANNELMSG_RESCIND_CHANNELOFFER, relid);
 	} else {
-		ch->state = CHAN_HIDDEN;
-		ch->offer_sent = false;
+		ch->state = CHAN_RESCINDED;
 	}
 	if (s->ops->chan_rescinded)
 		s->ops->chan_rescinded(s->ctx, ch);
@@ -826,10 +909,9 @@ int vmbus_server_reoffer(struct vmbus_server *s, uint32_t relid)
 		return -ENOENT;
 	if (ch->state == CHAN_RESCINDING)
 		return -EBUSY;
-	if (ch->state != CHAN_HIDDEN)
+	if (ch->state != CHAN_RESCINDED)
 		return -EALREADY;
-	ch->state = CHAN_OFFERED;
-	if (s->state == VMBUS_CONNECTED && s->offers_requested)
-		send_offer(s, ch);
+	ch->state = CHAN_PENDING;
+	vmbus_server_publish(s, ch);
 	return 0;
 }

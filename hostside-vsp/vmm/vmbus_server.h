@@ -16,12 +16,15 @@
 #include <enl/vmbus_msg.h>
 #include "hostside-vsp/common/vsp_common.h"
 
-#define VMBUS_MAX_CHANNELS	256
+/* relids 1..2047: the SINT event bitmap has 2048 bits, bit 0 unused */
+#define VMBUS_MAX_CHANNELS	2047
 #define VMBUS_MAX_GPADLS	1024
 #define VMBUS_GPADL_MAX_PAGES	VSPC_GPADL_MAX_PAGES	/* 1 GiB per GPADL */
 /* All GPADLs together: bounds what a guest can make the host allocate. */
 #define VMBUS_GPADL_TOTAL_PAGES	(1u << 20)
 #define VMBUS_CONN_ID_BASE	0x1000		/* event connection = base + relid */
+/* OPEN_RESULT / GPADL_CREATED failure (an NTSTATUS, as Hyper-V sends) */
+#define VMBUS_STATUS_UNSUCCESSFUL	0xc0000001u
 
 enum vmbus_gpadl_state {
 	GPADL_RECEIVING,	/* header seen, body messages pending */
@@ -46,12 +49,33 @@ struct vmbus_gpadl {
 	uint64_t *pfns;
 };
 
+/*
+ * A channel's life, one state at a time (docs/vsp-socket.md "Channel
+ * states").  The guest knows the relid in OFFERED..RESCINDING.
+ *
+ *   FREE ---add_offer---> PENDING ---offer sent---> OFFERED
+ *   OFFERED --OPENCHANNEL--> OPENING --daemon says 0--> OPEN
+ *   OPENING --refused, timeout, no daemon--> OFFERED (failed OPEN_RESULT)
+ *   OPEN --CLOSECHANNEL--> CLOSING --daemon's CLOSE_DONE--> OFFERED
+ *   OFFERED..CLOSING --rescind--> RESCINDING --RELID_RELEASED--> RESCINDED
+ *   PENDING --rescind--> RESCINDED --reoffer--> PENDING (offered at once
+ *   when the guest is there)
+ *   guest gone (UNLOAD, new INITIATE_CONTACT): OFFERED..CLOSING -> PENDING,
+ *   RESCINDING -> RESCINDED.
+ *   PENDING or RESCINDED --remove_offer--> FREE (the guest never holds it).
+ */
 enum vmbus_chan_state {
-	CHAN_FREE,
-	CHAN_OFFERED,		/* offered, or to be offered on REQUESTOFFERS */
+	CHAN_FREE,		/* slot unused */
+	CHAN_PENDING,		/* offered by a daemon; the guest not told yet */
+	CHAN_OFFERED,		/* the guest has the offer; closed */
+	CHAN_OPENING,		/* OPENCHANNEL taken; waiting for the daemon */
+	CHAN_OPEN,		/* OPEN_RESULT success sent */
+	CHAN_CLOSING,		/* CLOSECHANNEL taken; waiting for CLOSE_DONE */
 	CHAN_RESCINDING,	/* rescind sent, RELID_RELEASED pending */
-	CHAN_HIDDEN,		/* rescinded and released: may be offered again */
+	CHAN_RESCINDED,		/* withdrawn and released: may be offered again */
 };
+
+const char *vmbus_chan_state_str(enum vmbus_chan_state st);
 
 struct vmbus_channel {
 	enum vmbus_chan_state state;
@@ -63,9 +87,8 @@ struct vmbus_channel {
 	uint16_t mmio_megabytes;
 	uint16_t sub_channel_index;
 	uint8_t user_defined[VMBUS_OFFER_USER_DATA];
-	bool offer_sent;	/* the guest knows this relid */
 
-	bool open;
+	/* From the guest's OPENCHANNEL; valid in OPENING..CLOSING. */
 	uint32_t openid;
 	uint32_t ring_gpadl;
 	uint32_t ring_pages;
@@ -75,6 +98,12 @@ struct vmbus_channel {
 
 	void *owner;		/* the daemon serving it (the caller's) */
 };
+
+/* The guest holds this relid (it was offered and not yet released). */
+static inline bool vmbus_chan_known(const struct vmbus_channel *ch)
+{
+	return ch->state >= CHAN_OFFERED && ch->state <= CHAN_RESCINDING;
+}
 
 enum vmbus_conn_state {
 	VMBUS_DISCONNECTED,
@@ -99,8 +128,18 @@ struct vmbus_server_ops {
 	 * vmbus_server_gpadl_released() is called. */
 	bool (*gpadl_teardown)(void *ctx, struct vmbus_channel *ch,
 			       const struct vmbus_gpadl *g);
-	void (*chan_open)(void *ctx, struct vmbus_channel *ch);
-	void (*chan_close)(void *ctx, struct vmbus_channel *ch);
+	/*
+	 * The guest opens ch (OPENING).  Return 0 when the answer comes later
+	 * through vmbus_server_open_done(), or an HV status to fail the open
+	 * now.  NULL: opens succeed at once.
+	 */
+	uint32_t (*chan_open)(void *ctx, struct vmbus_channel *ch);
+	/*
+	 * ch is closed (guest's CLOSECHANNEL, UNLOAD, ring teardown, rescind,
+	 * or an open given up).  Return true when the guest's close completes
+	 * later, in vmbus_server_close_done() (CLOSING meanwhile).
+	 */
+	bool (*chan_close)(void *ctx, struct vmbus_channel *ch);
 	void (*chan_target)(void *ctx, struct vmbus_channel *ch);
 	void (*chan_rescinded)(void *ctx, struct vmbus_channel *ch);
 	void (*connected)(void *ctx, uint32_t version);
@@ -138,7 +177,8 @@ void vmbus_server_fini(struct vmbus_server *s);
 uint64_t vmbus_server_post(struct vmbus_server *s, uint32_t conn_id,
 			   uint32_t msg_type, const void *payload, uint32_t len);
 
-/* Host-side requests */
+/* Host-side requests.  add_offer makes a PENDING channel (NULL: instance
+ * and index taken, or no slot); vmbus_server_publish() shows it. */
 struct vmbus_channel *vmbus_server_add_offer(struct vmbus_server *s,
 					     const enl_guid_t *type,
 					     const enl_guid_t *instance,
@@ -146,6 +186,17 @@ struct vmbus_channel *vmbus_server_add_offer(struct vmbus_server *s,
 					     uint16_t mmio_megabytes,
 					     uint16_t sub_channel_index,
 					     const uint8_t *user_defined);
+/* Offer a PENDING channel to the guest if it is there and asked. */
+void vmbus_server_publish(struct vmbus_server *s, struct vmbus_channel *ch);
+/* Free a channel the guest does not hold (PENDING, RESCINDED); -EBUSY
+ * otherwise.  Its GPADLs go with it. */
+int vmbus_server_remove_offer(struct vmbus_server *s, struct vmbus_channel *ch);
+/* The daemon's answer to chan_open: 0 opens, else the open fails with
+ * hv_status.  Ignored unless ch is OPENING. */
+void vmbus_server_open_done(struct vmbus_server *s, struct vmbus_channel *ch,
+			    uint32_t hv_status);
+/* The daemon let go of a closed channel: CLOSING -> OFFERED. */
+void vmbus_server_close_done(struct vmbus_server *s, struct vmbus_channel *ch);
 struct vmbus_channel *vmbus_server_find_instance(struct vmbus_server *s,
 						 const enl_guid_t *instance,
 						 uint16_t sub_channel_index);

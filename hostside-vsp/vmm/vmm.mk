@@ -46,7 +46,7 @@ $(VMM_DSDT_O): $(VMM_DSDT_C)
 include hostside-vsp/common/common.mk
 
 VMM_SRCS := main.c vm.c vcpu.c cpuid.c boot.c pio.c hyperv.c uart.c rtc.c acpi.c \
-	    synic.c vmbus_server.c vsp_server.c
+	    synic.c vmbus_server.c vsp_server.c vsp_bus.c vsp_status.c
 VMM_OBJS := $(addprefix $(OBJ)/vmm/,$(VMM_SRCS:.c=.o)) $(VMM_DSDT_O) \
 	    $(VSP_COMMON_OBJS) $(VMBUS_VERSIONS_OBJ)
 VMM_DEPS := $(VMM_OBJS:.o=.d)

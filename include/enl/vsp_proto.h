@@ -224,11 +224,17 @@ struct vsp_ctl {
 } __attribute__((packed));
 ENL_SIZE_ASSERT(struct vsp_ctl, 16);
 
-/* status 0 or a positive errno; text (NUL-terminated) fills the rest */
+/*
+ * status 0 or a positive errno; text (NUL-terminated) fills the rest.
+ * CTL_STATUS is paged by relid (a report may not fit one message): the
+ * request's relid is the first relid wanted (0: from the start), the
+ * reply's next the relid to ask for next, 0 when the report is complete.
+ * The pages' texts put together are the report.  Other replies: next 0.
+ */
 struct vsp_ctl_reply {
 	struct vsp_hdr hdr;
 	u32 status;
-	u32 reserved;
+	u32 next;
 	char text[];
 } __attribute__((packed));
 ENL_SIZE_ASSERT(struct vsp_ctl_reply, 16);

@@ -29,7 +29,7 @@ static void prime(struct sim *t)
 	sim_init(t);
 	for (i = 0; i < 3; i++) {
 		inst.b[15] = (uint8_t)i;
-		vmbus_server_add_offer(&t->s, &cls, &inst, 0, 0, 0, NULL);
+		sim_offer(t, &cls, &inst, 0);
 	}
 	vmbus_server_post(&t->s, 4, HV_MESSAGE_TYPE_VMBUS, &c, sizeof(c));
 	vmbus_server_post(&t->s, 4, HV_MESSAGE_TYPE_VMBUS, &r, sizeof(r));
@@ -99,8 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			enl_guid_t inst = { { 0 } }, cls = ENL_GUID_NETWORK;
 
 			memcpy(&inst, msg, 16);
-			vmbus_server_add_offer(&t.s, &cls, &inst, 0, 0,
-					       msg[16] & 1, NULL);
+			sim_offer(&t, &cls, &inst, msg[16] & 1);
 			break;
 		}
 		case OP_WAITS:

@@ -83,7 +83,7 @@ static uint32_t setup(struct sim *t)
 	struct vmbus_channel *ch;
 
 	sim_init(t);
-	ch = vmbus_server_add_offer(&t->s, &heartbeat, &inst_a, 0, 0, 0, NULL);
+	ch = sim_offer(t, &heartbeat, &inst_a, 0);
 	assert_non_null(ch);
 	connect(t, VMBUS_VERSION_WIN10_V5_3);
 	request_offers(t);
@@ -253,11 +253,23 @@ static void test_unsupported_versions(void **state)
 	assert_int_equal(t->nout, 0);
 	/* A lowered maximum refuses what lies above it. */
 	sim_init(t);
-	t->s.version_max = VMBUS_VERSION_WIN10;
+	t->s.version_max = VMBUS_VERSION_WIN10_V5_1;
 	m.target_vcpu = 0;
 	m.version_requested = VMBUS_VERSION_WIN10_V5_3;
 	post(t, VMBUS_MESSAGE_CONNECTION_ID_4, &m, sizeof(m));
 	assert_int_equal(((const struct vmbus_version_response *)last(t)->data)->version_supported, 0);
+	/*
+	 * Below 5.0 the host is a pre-2016 one: connection 4 does not exist,
+	 * the hypercall fails with INVALID_CONNECTION_ID and nothing is
+	 * answered (stock hv_vmbus then tries 4.x on connection 1).
+	 */
+	sim_init(t);
+	t->s.version_max = VMBUS_VERSION_WIN10_V4_1;
+	t->nout = 0;
+	assert_int_equal(post(t, VMBUS_MESSAGE_CONNECTION_ID_4, &m, sizeof(m)),
+			 HV_STATUS_INVALID_CONNECTION_ID);
+	assert_int_equal(t->nout, 0);
+	connect(t, VMBUS_VERSION_WIN10_V4_1);
 	free(t);
 }
 
@@ -270,6 +282,11 @@ static void test_hypercall_level_errors(void **state)
 	sim_init(t);
 	assert_int_equal(post(t, 99, &m, sizeof(m)),
 			 HV_STATUS_INVALID_CONNECTION_ID);
+	/* Issue 8 failure 7: connection 0 is no message connection, also
+	 * before INITIATE_CONTACT. */
+	assert_int_equal(post(t, 0, &m, sizeof(m)),
+			 HV_STATUS_INVALID_CONNECTION_ID);
+	assert_int_equal(t->s.stats_messages, 0);
 	assert_int_equal(vmbus_server_post(&t->s, 1, 2, &m, sizeof(m)),
 			 HV_STATUS_INVALID_PARAMETER);
 	assert_int_equal(post(t, 1, big, sizeof(big)),
@@ -296,14 +313,14 @@ static void test_offers(void **state)
 	unsigned int base;
 
 	sim_init(t);
-	a = vmbus_server_add_offer(&t->s, &scsi, &inst_a, 0, 0, 0, NULL);
-	sub = vmbus_server_add_offer(&t->s, &scsi, &inst_a, 0, 0, 1, NULL);
-	b = vmbus_server_add_offer(&t->s, &heartbeat, &inst_b, 0, 0, 0, NULL);
+	a = sim_offer(t, &scsi, &inst_a, 0);
+	sub = sim_offer(t, &scsi, &inst_a, 1);
+	b = sim_offer(t, &heartbeat, &inst_b, 0);
 	assert_non_null(a);
 	assert_non_null(sub);
 	assert_non_null(b);
 	/* The same instance and index twice is refused. */
-	assert_null(vmbus_server_add_offer(&t->s, &scsi, &inst_a, 0, 0, 0, NULL));
+	assert_null(sim_offer(t, &scsi, &inst_a, 0));
 	assert_true(a->relid != sub->relid && a->relid != b->relid);
 	assert_int_equal(t->nout, 0);	/* nobody asked yet */
 	connect(t, VMBUS_VERSION_WIN10_V5_3);
@@ -325,7 +342,7 @@ static void test_offers(void **state)
 	assert_int_equal(o->is_dedicated_interrupt, 1);
 	/* An offer made later goes out at once. */
 	base = t->nout;
-	assert_non_null(vmbus_server_add_offer(&t->s, &heartbeat, &inst_b, 0, 0, 1, NULL));
+	assert_non_null(sim_offer(t, &heartbeat, &inst_b, 1));
 	assert_int_equal(t->nout, base + 1);
 	assert_int_equal(last_type(t), CHANNELMSG_OFFERCHANNEL);
 	free(t);
@@ -363,7 +380,7 @@ static void test_gpadl_and_open(void **state)
 	assert_int_equal(t->opened, 0);
 	assert_int_equal(open_chan(t, relid, 0x100, 4, 1), 0);
 	assert_int_equal(t->opened, 1);
-	assert_true(vmbus_server_channel(&t->s, relid)->open);
+	assert_int_equal(vmbus_server_channel(&t->s, relid)->state, CHAN_OPEN);
 	assert_int_equal(vmbus_server_channel(&t->s, relid)->target_vp, 1);
 	assert_int_not_equal(open_chan(t, relid, 0x100, 4, 0), 0);  /* twice */
 
@@ -574,7 +591,7 @@ static void test_rescind(void **state)
 	gpadl(t, relid, 0x11, 1, 8);
 	assert_int_not_equal(last_gpadl_status(t, 0x11), 0);
 	simple(t, CHANNELMSG_RELID_RELEASED, relid);
-	assert_int_equal(vmbus_server_channel(&t->s, relid)->state, CHAN_HIDDEN);
+	assert_int_equal(vmbus_server_channel(&t->s, relid)->state, CHAN_RESCINDED);
 	simple(t, CHANNELMSG_RELID_RELEASED, relid);	/* again: ignored */
 	assert_int_equal(vmbus_server_reoffer(&t->s, relid), 0);
 	assert_int_equal(last_type(t), CHANNELMSG_OFFERCHANNEL);
@@ -622,8 +639,163 @@ static void test_unload_and_reconnect(void **state)
 	t->daemon_waits = false;
 	connect(t, VMBUS_VERSION_WIN10_V5_3);
 	assert_null(vmbus_server_gpadl(&t->s, 0x20));
-	assert_false(vmbus_server_channel(&t->s, relid)->open);
+	assert_int_equal(vmbus_server_channel(&t->s, relid)->state, CHAN_PENDING);
 	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+/* Issue 8 failure 5: a GPADL being torn down when the guest starts over
+ * (kexec, no UNLOAD) must not produce a GPADL_TORNDOWN the new guest
+ * never asked for. */
+static void test_reset_forgets_torndown(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	unsigned int i;
+
+	gpadl(t, relid, 0x10, 1, 8);
+	t->daemon_waits = true;
+	teardown_msg(t, relid, 0x10);		/* the daemon holds it */
+	connect(t, VMBUS_VERSION_WIN10_V5_3);	/* new kernel */
+	request_offers(t);
+	vmbus_server_gpadl_released(&t->s, 0x10);
+	for (i = 0; i < t->nout; i++)
+		assert_int_not_equal(t->out[i].data[0], CHANNELMSG_GPADL_TORNDOWN);
+	assert_null(vmbus_server_gpadl(&t->s, 0x10));
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+/* Issue 8 failure 6: a ring GPADL whose byte count is not its pages. */
+static void test_ring_byte_count(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	uint8_t buf[HV_MESSAGE_PAYLOAD_MAX];
+	struct vmbus_gpadl_header *h = (void *)buf;
+	struct vmbus_gpa_range *r = (void *)(buf + sizeof(*h));
+	unsigned int i;
+
+	memset(buf, 0, sizeof(buf));
+	h->hdr.msgtype = CHANNELMSG_GPADL_HEADER;
+	h->child_relid = relid;
+	h->gpadl = 0x30;
+	h->rangecount = 1;
+	h->range_buflen = (uint16_t)(sizeof(*r) + 8 * 8);
+	r->byte_count = 8 * 4096 - 100;	/* the last page only partly lent */
+	for (i = 0; i < 8; i++)
+		put_u64((uint8_t *)(r + 1), i, 1 + i);
+	post(t, t->s.msg_conn_id, buf, (uint32_t)(sizeof(*h) + sizeof(*r) + 64));
+	assert_int_equal(last_gpadl_status(t, 0x30), 0);
+	assert_int_not_equal(open_chan(t, relid, 0x30, 4, 0), 0);
+	assert_int_equal(t->opened, 0);
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+/* The daemon decides the open; refusal and close completion. */
+static void test_open_decided_by_daemon(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t);
+	struct vmbus_channel *ch = vmbus_server_channel(&t->s, relid);
+	struct vmbus_open_channel m = {
+		.hdr.msgtype = CHANNELMSG_OPENCHANNEL,
+		.child_relid = relid, .openid = 77, .ring_gpadl = 0x10,
+		.downstream_page_offset = 4,
+	};
+	unsigned int before;
+
+	gpadl(t, relid, 0x10, 1, 8);
+	t->open_defer = true;
+	before = t->nout;
+	post(t, t->s.msg_conn_id, &m, sizeof(m));
+	assert_int_equal(t->nout, before);	/* no answer yet */
+	assert_int_equal(ch->state, CHAN_OPENING);
+	assert_int_not_equal(open_chan(t, relid, 0x10, 4, 0), 0); /* again */
+	assert_int_equal(ch->state, CHAN_OPENING);
+	vmbus_server_open_done(&t->s, ch, VMBUS_STATUS_UNSUCCESSFUL);
+	assert_int_equal(last_type(t), CHANNELMSG_OPENCHANNEL_RESULT);
+	assert_int_equal(((const struct vmbus_open_result *)last(t)->data)->openid, 77);
+	assert_int_not_equal(((const struct vmbus_open_result *)last(t)->data)->status, 0);
+	assert_int_equal(ch->state, CHAN_OFFERED);
+	before = t->nout;
+	vmbus_server_open_done(&t->s, ch, 0);	/* late: ignored */
+	assert_int_equal(t->nout, before);
+	/* Refused at once (no daemon), then opened. */
+	t->open_defer = false;
+	t->open_status = VMBUS_STATUS_UNSUCCESSFUL;
+	assert_int_not_equal(open_chan(t, relid, 0x10, 4, 0), 0);
+	assert_int_equal(ch->state, CHAN_OFFERED);
+	t->open_status = 0;
+	assert_int_equal(open_chan(t, relid, 0x10, 4, 0), 0);
+	assert_int_equal(ch->state, CHAN_OPEN);
+	/* Close waits for the daemon; an open meanwhile is taken. */
+	t->close_waits = true;
+	simple(t, CHANNELMSG_CLOSECHANNEL, relid);
+	assert_int_equal(ch->state, CHAN_CLOSING);
+	vmbus_server_close_done(&t->s, ch);
+	assert_int_equal(ch->state, CHAN_OFFERED);
+	/* Rescinding an opening channel fails the open first. */
+	t->open_defer = true;
+	post(t, t->s.msg_conn_id, &m, sizeof(m));
+	assert_int_equal(vmbus_server_rescind(&t->s, relid), 0);
+	assert_int_equal(t->out[t->nout - 2].data[0], CHANNELMSG_OPENCHANNEL_RESULT);
+	assert_int_equal(last_type(t), CHANNELMSG_RESCIND_CHANNELOFFER);
+	assert_int_equal(ch->state, CHAN_RESCINDING);
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
+/* Subchannels offered while the guest is there go out at once, after
+ * their primary, with their own relid and connection id. */
+static void test_subchannels(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	struct vmbus_channel *p, *sc[4];
+	const struct vmbus_offer_channel *o;
+	uint16_t i;
+
+	sim_init(t);
+	p = sim_offer(t, &scsi, &inst_a, 0);
+	connect(t, VMBUS_VERSION_WIN10_V5_3);
+	request_offers(t);
+	for (i = 0; i < 4; i++) {
+		sc[i] = sim_offer(t, &scsi, &inst_a, (uint16_t)(i + 1));
+		assert_non_null(sc[i]);
+		o = (const void *)last(t)->data;
+		assert_int_equal(o->hdr.msgtype, CHANNELMSG_OFFERCHANNEL);
+		assert_int_equal(o->sub_channel_index, i + 1);
+		assert_int_equal(o->child_relid, sc[i]->relid);
+		assert_int_not_equal(o->child_relid, p->relid);
+		assert_int_equal(o->connection_id, VMBUS_CONN_ID_BASE + sc[i]->relid);
+		assert_memory_equal(&o->if_instance, &inst_a, sizeof(inst_a));
+		assert_int_equal(sc[i]->state, CHAN_OFFERED);
+	}
+	assert_null(sim_offer(t, &scsi, &inst_a, 2));	/* index taken */
+	free(t);
+}
+
+/* Issue 8 failure 1 (server side): 300 offers and ALLOFFERS_DELIVERED
+ * all go out on one REQUESTOFFERS, in order. */
+static void test_many_offers(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	enl_guid_t inst = inst_a;
+	unsigned int i, n = 300;
+
+	sim_init(t);
+	for (i = 0; i < n; i++) {
+		inst.b[14] = (uint8_t)(i >> 8);
+		inst.b[15] = (uint8_t)i;
+		assert_non_null(sim_offer(t, &heartbeat, &inst, 0));
+	}
+	connect(t, VMBUS_VERSION_WIN10_V5_3);
+	t->nout = 0;
+	request_offers(t);
+	assert_int_equal(t->nout, n + 1);
+	for (i = 0; i < n; i++)
+		assert_int_equal(t->out[i].data[0], CHANNELMSG_OFFERCHANNEL);
 	free(t);
 }
 
@@ -673,7 +845,7 @@ static void test_modify_channel(void **state)
 	/* Before 5.3 nobody waits for an answer. */
 	vmbus_server_fini(&t->s);
 	sim_init(t);
-	vmbus_server_add_offer(&t->s, &heartbeat, &inst_a, 0, 0, 0, NULL);
+	sim_offer(t, &heartbeat, &inst_a, 0);
 	connect(t, VMBUS_VERSION_WIN10);
 	request_offers(t);
 	gpadl(t, 1, 0x10, 1, 8);
@@ -704,6 +876,11 @@ int main(void)
 		cmocka_unit_test(test_unload_and_reconnect),
 		cmocka_unit_test(test_modify_channel),
 		cmocka_unit_test(test_parse_version),
+		cmocka_unit_test(test_reset_forgets_torndown),
+		cmocka_unit_test(test_ring_byte_count),
+		cmocka_unit_test(test_open_decided_by_daemon),
+		cmocka_unit_test(test_subchannels),
+		cmocka_unit_test(test_many_offers),
 	};
 
 	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);

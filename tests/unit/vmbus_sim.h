@@ -28,6 +28,9 @@ struct sim {
 	unsigned int opened, closed, created, teardowns, targets, rescinds;
 	unsigned int unloaded, connected;
 	bool daemon_waits;	/* gpadl_teardown asks to wait */
+	bool open_defer;	/* chan_open: the daemon answers later */
+	uint32_t open_status;	/* chan_open: fail at once with this */
+	bool close_waits;	/* chan_close: CLOSE_DONE comes later */
 };
 
 static inline int sim_post(void *ctx, uint32_t vp, uint32_t sint,
@@ -69,14 +72,24 @@ static inline bool sim_teardown(void *ctx, struct vmbus_channel *ch,
 	return ((struct sim *)ctx)->daemon_waits;
 }
 
-static inline void sim_open(void *ctx, struct vmbus_channel *ch)
+static inline uint32_t sim_open(void *ctx, struct vmbus_channel *ch)
 {
-	((struct sim *)ctx)->opened++;
+	struct sim *t = ctx;
+
+	t->opened++;
+	if (t->open_defer || t->open_status)
+		return t->open_status;
+	/* A daemon that answers at once, from inside the callback. */
+	vmbus_server_open_done(&t->s, ch, 0);
+	return 0;
 }
 
-static inline void sim_close(void *ctx, struct vmbus_channel *ch)
+static inline bool sim_close(void *ctx, struct vmbus_channel *ch)
 {
-	((struct sim *)ctx)->closed++;
+	struct sim *t = ctx;
+
+	t->closed++;
+	return t->close_waits;
 }
 
 static inline void sim_target(void *ctx, struct vmbus_channel *ch)
@@ -111,6 +124,20 @@ static inline void sim_init(struct sim *t)
 {
 	memset(t, 0, sizeof(*t));
 	vmbus_server_init(&t->s, &sim_ops, t);
+}
+
+/* What a daemon's OFFER does: add, then show the guest if it is there. */
+static inline struct vmbus_channel *
+sim_offer(struct sim *t, const enl_guid_t *type, const enl_guid_t *instance,
+	  uint16_t sub_channel_index)
+{
+	struct vmbus_channel *ch = vmbus_server_add_offer(&t->s, type, instance,
+							  0, 0, sub_channel_index,
+							  NULL);
+
+	if (ch)
+		vmbus_server_publish(&t->s, ch);
+	return ch;
 }
 
 #endif
