@@ -20,7 +20,7 @@ $(KVMCAPS): $(NESTED_DIR)/kvmcaps.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LDFLAGS)
 
-nested-tools: host $(KVMCAPS)
+nested-tools: host daemons $(KVMCAPS)
 
 nested: deps
 	@$(MAKE) --no-print-directory nested-tools
