@@ -29,6 +29,8 @@ UNIT_SRCS_test_packet := include/enl/vmbus_packet.c
 UNIT_SRCS_test_libvsp := $(LIBVSP_SRCS)
 UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
 	hostside-vsp/icvsp/heartbeat.c
+UNIT_SRCS_test_libvsp_chans := $(LIBVSP_SRCS)
+$(UNIT_BUILD)/test_libvsp_chans: UNIT_CFLAGS += $(UNIT_SANITIZE)
 # These run under ASan/UBSan (their objects inherit the flags).
 UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 $(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_packet test_libvsp test_libvsp_icvsp \
