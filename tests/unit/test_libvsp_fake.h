@@ -47,7 +47,7 @@ struct fk_chan {
 	struct enl_ring h2g;
 };
 
-static void fk_init(struct fk_host *h, int fd, u64 ram_size)
+static inline void fk_init(struct fk_host *h, int fd, u64 ram_size)
 {
 	memset(h, 0, sizeof(*h));
 	h->fd = fd;
@@ -62,7 +62,7 @@ static void fk_init(struct fk_host *h, int fd, u64 ram_size)
 	h->nfds = 0;
 }
 
-static void fk_fini(struct fk_host *h)
+static inline void fk_fini(struct fk_host *h)
 {
 	vsp_close_fds(h->fds, h->nfds);
 	munmap(h->ram, h->ram_size);
@@ -70,7 +70,7 @@ static void fk_fini(struct fk_host *h)
 	free(h->buf);
 }
 
-static void fk_send(int fd, const void *m, size_t len, const int *fds, int nfds)
+static inline void fk_send(int fd, const void *m, size_t len, const int *fds, int nfds)
 {
 	union {
 		struct cmsghdr h;
@@ -99,7 +99,7 @@ static void fk_send(int fd, const void *m, size_t len, const int *fds, int nfds)
  * remembered: last_key / last_val).  Its type, 0 after timeout_ms, -1 on
  * hang-up.  Its fds stay in h->fds until the next call.
  */
-static int fk_recv(struct fk_host *h, int timeout_ms)
+static inline int fk_recv(struct fk_host *h, int timeout_ms)
 {
 	vsp_close_fds(h->fds, h->nfds);
 	h->nfds = 0;
@@ -131,12 +131,12 @@ static int fk_recv(struct fk_host *h, int timeout_ms)
 	}
 }
 
-static void fk_expect(struct fk_host *h, u32 type, int timeout_ms)
+static inline void fk_expect(struct fk_host *h, u32 type, int timeout_ms)
 {
 	assert_int_equal(fk_recv(h, timeout_ms), (int)type);
 }
 
-static void fk_welcome(struct fk_host *h)
+static inline void fk_welcome(struct fk_host *h)
 {
 	struct vsp_welcome w;
 
@@ -150,7 +150,7 @@ static void fk_welcome(struct fk_host *h)
 	fk_send(h->fd, &w, sizeof(w), &h->memfd, 1);
 }
 
-static void fk_offer_result(struct fk_host *h, u32 cookie, u32 status, u32 relid)
+static inline void fk_offer_result(struct fk_host *h, u32 cookie, u32 status, u32 relid)
 {
 	struct vsp_offer_result r;
 
@@ -165,7 +165,7 @@ static void fk_offer_result(struct fk_host *h, u32 cookie, u32 status, u32 relid
 }
 
 /* Fresh ring headers, as a guest writes them before OPENCHANNEL. */
-static void fk_chan_init(struct fk_host *h, struct fk_chan *c, u32 relid,
+static inline void fk_chan_init(struct fk_host *h, struct fk_chan *c, u32 relid,
 			 u32 index)
 {
 	u8 *p;
@@ -186,14 +186,14 @@ static void fk_chan_init(struct fk_host *h, struct fk_chan *c, u32 relid,
 	assert_true(c->kick_fd >= 0 && c->call_fd >= 0);
 }
 
-static void fk_chan_fini(struct fk_chan *c)
+static inline void fk_chan_fini(struct fk_chan *c)
 {
 	close(c->kick_fd);
 	close(c->call_fd);
 }
 
 /* The ring GPADL (one part), then CHANNEL_OPEN with dups of the fds. */
-static void fk_open(struct fk_host *h, struct fk_chan *c)
+static inline void fk_open(struct fk_host *h, struct fk_chan *c)
 {
 	u8 msg[sizeof(struct vsp_gpadl) + 4 * 8];
 	struct vsp_gpadl g;
@@ -228,7 +228,7 @@ static void fk_open(struct fk_host *h, struct fk_chan *c)
 }
 
 /* The OPEN_REPLY the daemon sent (the message fk_recv() just returned). */
-static struct vsp_open_reply fk_open_reply(struct fk_host *h)
+static inline struct vsp_open_reply fk_open_reply(struct fk_host *h)
 {
 	struct vsp_open_reply r;
 
@@ -236,7 +236,7 @@ static struct vsp_open_reply fk_open_reply(struct fk_host *h)
 	return r;
 }
 
-static void fk_relid_msg(struct fk_host *h, u32 type, u32 relid)
+static inline void fk_relid_msg(struct fk_host *h, u32 type, u32 relid)
 {
 	struct vsp_relid m = { .hdr = { type, sizeof(m) }, .relid = relid };
 
@@ -244,7 +244,7 @@ static void fk_relid_msg(struct fk_host *h, u32 type, u32 relid)
 }
 
 /* The guest sends an inband packet with trans_id and kicks the host. */
-static void fk_guest_send(struct fk_chan *c, u64 trans_id, const void *data,
+static inline void fk_guest_send(struct fk_chan *c, u64 trans_id, const void *data,
 			  u32 len)
 {
 	struct enl_iov iov = { data, len };
@@ -258,7 +258,7 @@ static void fk_guest_send(struct fk_chan *c, u64 trans_id, const void *data,
 }
 
 /* Next packet in the host-to-guest ring: 1 with its trans_id, 0 if none. */
-static int fk_guest_recv(struct fk_chan *c, u64 *trans_id, u16 *type)
+static inline int fk_guest_recv(struct fk_chan *c, u64 *trans_id, u16 *type)
 {
 	u8 pkt[512] __attribute__((aligned(8)));
 	struct vmbus_pkt_desc d;

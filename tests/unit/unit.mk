@@ -21,6 +21,9 @@ UNIT_LDLIBS := -lcmocka -pthread
 # ---- per-test sources ---------------------------------------------------
 UNIT_SRCS_test_acpi := hostside-vsp/vmm/acpi.c $(VMM_DSDT_C)
 UNIT_SRCS_test_vmbus_server := hostside-vsp/vmm/vmbus_server.c include/enl/vmbus_guest.c
+UNIT_SRCS_test_vsp_server := hostside-vsp/vmm/vsp_server.c hostside-vsp/vmm/vsp_bus.c \
+	hostside-vsp/vmm/vsp_status.c hostside-vsp/vmm/vmbus_server.c \
+	hostside-vsp/vmm/synic.c $(VSP_COMMON_SRCS) include/enl/vmbus_guest.c
 UNIT_SRCS_test_devices := hostside-vsp/vmm/uart.c hostside-vsp/vmm/rtc.c
 UNIT_SRCS_test_ring := include/enl/ring.c
 UNIT_SRCS_test_ic := include/enl/ic.c
@@ -36,6 +39,7 @@ UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 $(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_packet test_libvsp test_libvsp_icvsp \
 		test_vmbus_server test_devices): \
 	UNIT_CFLAGS += $(UNIT_SANITIZE)
+$(UNIT_BUILD)/test_vsp_server: UNIT_CFLAGS += $(UNIT_SANITIZE)
 # test_libvsp_icvsp also runs the real enl-icvsp (and kills it with -9).
 $(UNIT_BUILD)/test_libvsp_icvsp: | $(BIN)/enl-icvsp
 # --------------------------------------------------------------------------
@@ -101,3 +105,17 @@ unit: unit-build
 UNIT_ALL_OBJS := $(sort $(foreach t,$(UNIT_TESTS),$(call unit_objs,$(UNIT_DIR)/$(t).c $(UNIT_SRCS_$(t)))) \
 		 $(call unit_objs,$(UNIT_DIR)/acpi_dump.c))
 -include $(UNIT_ALL_OBJS:.o=.d)
+
+# tsan_libvsp: libvsp's worker threads under ThreadSanitizer.  TSan cannot
+# share objects with the ASan builds above, so it compiles its sources in
+# one go; it runs with the other tests (UNIT_BINS).  clang: gcc's TSan does
+# not model the fences of the ring core (-Wtsan).
+UNIT_TSAN_CC   ?= clang
+UNIT_TSAN      := $(UNIT_BUILD)/tsan_libvsp
+UNIT_TSAN_SRCS := $(UNIT_DIR)/tsan_libvsp.c $(LIBVSP_SRCS)
+$(UNIT_TSAN): $(addprefix $(TOP)/,$(UNIT_TSAN_SRCS)) $(wildcard $(TOP)/hostside-vsp/lib/*.h) \
+		$(TOP)/$(UNIT_DIR)/test_libvsp_fake.h
+	@mkdir -p $(@D)
+	$(UNIT_TSAN_CC) $(HOST_CFLAGS) -I$(TOP) -fsanitize=thread -o $@ $(filter %.c,$^) $(UNIT_LDLIBS)
+unit-build: $(UNIT_TSAN)
+UNIT_BINS += $(UNIT_TSAN)
