@@ -3,15 +3,18 @@
 #
 # kernel/dkms-check.sh STAGED-SRC VERSION KREL...: build the DKMS package
 # from STAGED-SRC (a /usr/src/enlighten-<ver> look-alike) with dkms itself,
-# in a private DKMS tree under build/dkms (nothing on the system changes),
-# for every KREL, and check that DKMS produced every module `make modules`
-# builds, each with the right vermagic.  Called by `make dkms-check`.
+# in a private DKMS tree under $ENL_BUILD/dkms (nothing on the system
+# changes), for every KREL, and check that DKMS produced every module
+# `make modules` built into $ENL_BUILD/modules/KREL, each with the right
+# vermagic.  Called by `make dkms-check` (ENL_BUILD: its BUILD, default
+# build/).
 set -euo pipefail
 
 src=$1 ver=$2
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)
-work=$top/build/dkms
+build=${ENL_BUILD:-$top/build}
+work=$build/dkms
 tree=$work/tree
 srctree=$work/src
 
@@ -41,7 +44,7 @@ for krel in "$@"; do
 		continue
 	fi
 	out=$tree/enlighten/$ver/$krel/$(uname -m)/module
-	for ko in "$top/build/modules/$krel"/*.ko; do
+	for ko in "$build/modules/$krel"/*.ko; do
 		m=$(basename "$ko")
 		# dkms compresses the way the kernel's own modules are
 		built=

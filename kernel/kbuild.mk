@@ -1,14 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Kbuild file of the guest modules.  kernel/kernel.mk (and dkms-install)
-# copies it as "Kbuild" to the top of a staged tree that mirrors the
-# repository (kernel/, ic-services/, include/enl/) and runs Kbuild there.
+# Kbuild file of the guest modules.  kernel/kernel.mk (for `make modules`
+# and for the DKMS package) copies it as "Kbuild" to the top of a staged
+# tree that mirrors the repository (the module folders and include/enl/),
+# with one line in front of it:
+#
+#   ENL_MODULE_DIRS := kernel ic-services ...
+#
+# the folders that hold a module.kbuild fragment.  Each fragment adds its
+# module (obj-m += NAME.o, NAME-y := objects, paths from the top), so a
+# new module folder needs no change here.
 
-obj-m := enl_vmbus.o enl_ic.o
+ifeq ($(strip $(ENL_MODULE_DIRS)),)
+# a tree staged by hand: every fragment there is
+ENL_MODULE_DIRS := $(patsubst $(src)/%/module.kbuild,%,$(wildcard $(src)/*/module.kbuild))
+endif
 
-enl_vmbus-y := kernel/bus.o kernel/conn.o kernel/channel.o kernel/hv.o \
-	       include/enl/ring.o include/enl/vmbus_guest.o \
-	       include/enl/vmbus_packet.o
+include $(foreach d,$(ENL_MODULE_DIRS),$(src)/$(d)/module.kbuild)
 
-enl_ic-y := ic-services/ic_main.o ic-services/ic_heartbeat.o include/enl/ic.o
-
-ccflags-y := -I$(src)/include -I$(src)/kernel/include -I$(src)/kernel
+# include/enl (wire formats, pure logic) and enl_vmbus's driver API for
+# every module; enl_vmbus's own files find its private headers beside them.
+ccflags-y += -I$(src)/include -I$(src)/kernel/include -I$(src)/kernel
