@@ -24,9 +24,6 @@ UNIT_SRCS_test_vmbus_server := hostside-vsp/vmm/vmbus_server.c include/enl/vmbus
 UNIT_SRCS_test_vsp_server := hostside-vsp/vmm/vsp_server.c hostside-vsp/vmm/vsp_bus.c \
 	hostside-vsp/vmm/vsp_status.c hostside-vsp/vmm/vmbus_server.c \
 	hostside-vsp/vmm/synic.c $(VSP_COMMON_SRCS) include/enl/vmbus_guest.c
-UNIT_SRCS_test_vsp_server := hostside-vsp/vmm/vsp_server.c hostside-vsp/vmm/vsp_bus.c \
-	hostside-vsp/vmm/vsp_status.c hostside-vsp/vmm/vmbus_server.c \
-	hostside-vsp/vmm/synic.c $(VSP_COMMON_SRCS) include/enl/vmbus_guest.c
 UNIT_SRCS_test_devices := hostside-vsp/vmm/uart.c hostside-vsp/vmm/rtc.c
 UNIT_SRCS_test_ring := include/enl/ring.c
 UNIT_SRCS_test_ic := include/enl/ic.c
@@ -42,7 +39,6 @@ UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 $(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_packet test_libvsp test_libvsp_icvsp \
 		test_vmbus_server test_devices): \
 	UNIT_CFLAGS += $(UNIT_SANITIZE)
-$(UNIT_BUILD)/test_vsp_server: UNIT_CFLAGS += $(UNIT_SANITIZE)
 $(UNIT_BUILD)/test_vsp_server: UNIT_CFLAGS += $(UNIT_SANITIZE)
 # test_libvsp_icvsp also runs the real enl-icvsp (and kills it with -9).
 $(UNIT_BUILD)/test_libvsp_icvsp: | $(BIN)/enl-icvsp
