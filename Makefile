@@ -46,12 +46,11 @@ help:
 deps:
 	@$(TOP)/scripts/deps.sh
 
+# Each phase timed; a summary of the times and one closing count at the
+# end (scripts/test-phases.sh).
 test: deps
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory dkms-check
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
-	@$(MAKE) --no-print-directory nested
+	@MAKE='$(MAKE)' FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) $(TOP)/scripts/test-phases.sh \
+		all unit dkms-check fuzz nested
 
 clean:
 	rm -rf $(BUILD)

@@ -42,7 +42,7 @@ HOST_PKGS=(
 	gcc gcc-12 make libc6-dev libelf-dev bc flex bison dwarves libssl3
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
-	acpica-tools libcmocka-dev dkms
+	acpica-tools libcmocka-dev dkms socat
 )
 
 log()  { echo "deps: $*" >&2; }

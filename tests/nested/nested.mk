@@ -3,7 +3,11 @@
 #
 #   make nested [SCENARIOS='boot-6.1-* err-*']   integration scenarios
 #   make demo   [KERNEL=6.1|6.12] [CPUS=N]        boot one guest, explain it
-#   make shell  [KERNEL=6.1|6.12] [CPUS=N]        shell in an L2 guest
+#   make shell  [KERNEL=6.1|6.12] [CPUS=N] [STACK=stock|enl]
+#                                                 shell in an L2 guest, that
+#                                                 stack's modules loaded
+#   make l1-shell                                 second terminal: a shell
+#                                                 in that L1, enlctl at hand
 #
 # Each target runs deps (cheap when all is there) and builds enl-host
 # first; they run one after the other so that a parallel make cannot build
@@ -13,8 +17,9 @@ NESTED_DIR := $(TOP)/tests/nested
 KVMCAPS    := $(BUILD)/nested/kvmcaps
 KERNEL     ?= 6.1
 CPUS       ?= 2
+STACK      ?= stock
 
-.PHONY: nested-tools
+.PHONY: nested-tools l1-shell
 
 $(KVMCAPS): $(NESTED_DIR)/kvmcaps.c
 	@mkdir -p $(@D)
@@ -32,4 +37,7 @@ demo: deps
 
 shell: deps
 	@$(MAKE) --no-print-directory nested-tools
-	@$(NESTED_DIR)/run --shell --kernel $(KERNEL) --cpus $(CPUS)
+	@$(NESTED_DIR)/run --shell --kernel $(KERNEL) --cpus $(CPUS) --stack $(STACK)
+
+l1-shell:
+	@$(NESTED_DIR)/run --l1-shell
