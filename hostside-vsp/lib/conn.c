@@ -86,7 +86,7 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 	if (w.hdr.type != VSP_WELCOME || n != sizeof(w) || nfds != 1) {
 		vsp_err("enl-host did not answer HELLO with WELCOME (type %u, %d bytes, %d fds)",
 			w.hdr.type, n, nfds);
-		vsp_close_fds(fds, nfds);
+		vspc_close_fds(fds, nfds);
 		err = -EPROTO;
 		goto fail;
 	}
@@ -94,7 +94,7 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 	if (w.version != VSP_PROTO_VERSION) {
 		vsp_err("enl-host speaks VSP protocol %u, we speak %u",
 			w.version, VSP_PROTO_VERSION);
-		vsp_close_fds(fds, nfds);
+		vspc_close_fds(fds, nfds);
 		err = -EPROTO;
 		goto fail;
 	}
@@ -105,11 +105,11 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 			(unsigned long long)w.ram_size,
 			(unsigned long long)w.lowmem_size,
 			(unsigned long long)w.highmem_gpa);
-		vsp_close_fds(fds, nfds);
+		vspc_close_fds(fds, nfds);
 		err = -EPROTO;
 		goto fail;
 	}
-	v->ram.base = mmap(NULL, v->ram.size, PROT_READ | PROT_WRITE,
+	v->ram.base = mmap(NULL, v->ram.l.size, PROT_READ | PROT_WRITE,
 			   MAP_SHARED, v->ram.fd, 0);
 	if (v->ram.base == MAP_FAILED) {
 		v->ram.base = NULL;
@@ -330,7 +330,7 @@ static void on_gpadl(struct vsp *v, const u8 *buf, u32 len, int *fds,
 	/* buf is malloc'ed and the header 40 bytes: the pfns are aligned */
 	pthread_mutex_lock(&v->lock);
 	r = vsp_gpadl_part(&v->gpadls, &m, (const u64 *)(buf + sizeof(m)),
-			   v->ram.size / VSP_PAGE_SIZE);
+			   v->ram.l.size / VSP_PAGE_SIZE);
 	pthread_mutex_unlock(&v->lock);
 	if (r < 0)
 		vsp_err("GPADL %u of relid %u: inconsistent part (first %u count %u total %u), dropped",
@@ -545,7 +545,7 @@ static void dispatch(struct vsp *v, const u8 *buf, u32 len, int *fds, int nfds)
 	}
 	k->handle(v, buf, len, fds, nfds);
 out:
-	vsp_close_fds(fds, nfds);
+	vspc_close_fds(fds, nfds);
 }
 
 int vsp_read_socket(struct vsp *v, int max)
@@ -711,19 +711,17 @@ int vsp_status_set(struct vsp *v, u32 relid, const char *key,
 {
 	struct vsp_status_set m;
 	va_list ap;
-	size_t kl = strlen(key);
+	size_t kl = strnlen(key, sizeof(m.key));
 
-	if (kl == 0 || kl >= sizeof(m.key))
-		return -EINVAL;
-	for (size_t i = 0; i < kl; i++)
-		if (!((key[i] >= 'a' && key[i] <= 'z') ||
-		      (key[i] >= '0' && key[i] <= '9') || key[i] == '_'))
-			return -EINVAL;
 	memset(&m, 0, sizeof(m));
+	if (kl >= sizeof(m.key))
+		return -EINVAL;
+	memcpy(m.key, key, kl);
+	if (!vspc_status_key_ok(m.key))
+		return -EINVAL;
 	m.hdr.type = VSP_STATUS_SET;
 	m.hdr.len = sizeof(m);
 	m.relid = relid;
-	memcpy(m.key, key, kl);
 	va_start(ap, fmt);
 	vsnprintf(m.value, sizeof(m.value), fmt, ap);
 	va_end(ap);

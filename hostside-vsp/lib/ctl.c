@@ -52,7 +52,7 @@ int vsp_ctl_request(const char *path, u32 type, u32 flags, u32 relid,
 			err = n == -EBADMSG ? -EPROTO : n;
 			break;
 		}
-		vsp_close_fds(fds, nfds);
+		vspc_close_fds(fds, nfds);
 		memcpy(&h, buf, sizeof(h));
 		if (h.type != VSP_CTL_REPLY)
 			continue;	/* e.g. a WELCOME: not for us */

@@ -15,51 +15,31 @@
 int vsp_ram_setup(struct vsp_ram *ram, int fd, u64 fd_size, u64 ram_size,
 		  u64 lowmem_size, u64 highmem_gpa)
 {
+	struct vspc_ram_layout l = {
+		.size = ram_size, .lowmem_size = lowmem_size,
+		.highmem_gpa = lowmem_size < ram_size ? highmem_gpa : 0,
+	};
+
 	memset(ram, 0, sizeof(*ram));
 	ram->fd = -1;
-	if (ram_size == 0 || ram_size > fd_size ||
-	    (ram_size | lowmem_size | highmem_gpa) & (VSP_PAGE_SIZE - 1) ||
-	    lowmem_size > ram_size || lowmem_size == 0)
-		return -EPROTO;
-	/* With memory above the hole, it must start above low memory. */
-	if (lowmem_size < ram_size &&
-	    (highmem_gpa < lowmem_size ||
-	     highmem_gpa > UINT64_MAX - (ram_size - lowmem_size)))
-		return -EPROTO;
-	if (ram_size > SIZE_MAX)
+	if (vspc_ram_layout_check(&l) || ram_size > fd_size ||
+	    ram_size > SIZE_MAX)
 		return -EPROTO;
 	ram->fd = fd;
-	ram->size = ram_size;
-	ram->lowmem_size = lowmem_size;
-	ram->highmem_gpa = lowmem_size < ram_size ? highmem_gpa : 0;
+	ram->l = l;
 	return 0;
 }
 
 void vsp_ram_unmap(struct vsp_ram *ram)
 {
 	if (ram->base)
-		munmap(ram->base, ram->size);
+		munmap(ram->base, ram->l.size);
 	ram->base = NULL;
 }
 
 int vsp_ram_offset(const struct vsp_ram *ram, u64 gpa, u64 len, u64 *off)
 {
-	u64 hi_len;
-
-	if (gpa < ram->lowmem_size) {
-		if (len > ram->lowmem_size - gpa)
-			return -ERANGE;
-		*off = gpa;
-		return 0;
-	}
-	if (ram->lowmem_size == ram->size || gpa < ram->highmem_gpa)
-		return -ERANGE;
-	hi_len = ram->size - ram->lowmem_size;
-	if (gpa - ram->highmem_gpa >= hi_len ||
-	    len > hi_len - (gpa - ram->highmem_gpa))
-		return -ERANGE;
-	*off = ram->lowmem_size + (gpa - ram->highmem_gpa);
-	return 0;
+	return vspc_ram_offset(&ram->l, gpa, len, off);
 }
 
 int vsp_ram_map_pfns(const struct vsp_ram *ram, const u64 *pfn, u32 n,

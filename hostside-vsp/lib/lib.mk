@@ -8,7 +8,8 @@ LIBVSP_A    := $(BUILD)/lib/libvsp.a
 LIBVSP_SRCS := $(LIBVSP_DIR)/transport.c $(LIBVSP_DIR)/conn.c \
 	       $(LIBVSP_DIR)/loop.c $(LIBVSP_DIR)/ctl.c $(LIBVSP_DIR)/chan.c \
 	       $(LIBVSP_DIR)/inflight.c $(LIBVSP_DIR)/gpadl.c $(LIBVSP_DIR)/util.c \
-	       include/enl/ring.c include/enl/ic.c include/enl/vmbus_packet.c
+	       include/enl/ring.c include/enl/ic.c include/enl/vmbus_packet.c \
+	       $(VSP_COMMON_SRCS)
 LIBVSP_OBJS := $(patsubst %.c,$(OBJ)/libvsp/%.o,$(LIBVSP_SRCS))
 
 .PHONY: libvsp daemons

@@ -156,10 +156,7 @@ void vsp_worker_stop(struct vsp_chan *ch)
 
 u64 vsp_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
+	return vspc_now_ms();
 }
 
 static bool loop_chan(const struct vsp_chan *ch)

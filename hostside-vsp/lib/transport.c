@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libvsp: the transport.  One SOCK_SEQPACKET message per packet, file
- * descriptors beside it in SCM_RIGHTS.  What arrives is checked here for
- * shape only (length equals the header's, at most VSP_MAX_FDS fds, nothing
- * truncated); the dispatcher checks the contents.
+ * libvsp: the client end of the transport.  Messages and their
+ * descriptors go through hostside-vsp/common (the same code as enl-host's
+ * end: shape checks only, the dispatcher checks the contents); here is
+ * what only a client does: connect, say HELLO, wait for an answer.
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,90 +17,18 @@
 
 int vsp_send_msg(struct vsp *v, const void *msg, u32 len)
 {
-	ssize_t n;
-
-	do
-		n = send(v->fd, msg, len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-void vsp_close_fds(int *fds, int n)
-{
-	for (int i = 0; i < n; i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-		fds[i] = -1;
-	}
+	return vspc_send(v->fd, msg, len, NULL, 0, 0);
 }
 
 int vsp_recv_msg_flags(int fd, void *buf, u32 buf_len, int *fds, int *nfds,
 		       int flags)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * (VSP_MAX_FDS + 2))];
-	} c;
-	struct iovec iov = { .iov_base = buf, .iov_len = buf_len };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = c.b, .msg_controllen = sizeof(c.b),
-	};
-	struct cmsghdr *cm;
-	struct vsp_hdr hdr;
-	bool bad = false;
-	ssize_t n;
+	int n;
 
-	*nfds = 0;
-	for (int i = 0; i < VSP_MAX_FDS; i++)
-		fds[i] = -1;
 	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | flags);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		int k, *p;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		p = (int *)CMSG_DATA(cm);
-		for (int i = 0; i < k; i++) {
-			int f;
-
-			memcpy(&f, p + i, sizeof(f));
-			if (*nfds < VSP_MAX_FDS) {
-				fds[(*nfds)++] = f;
-			} else {
-				close(f);
-				bad = true;
-			}
-		}
-	}
-	if (n == 0) {
-		vsp_close_fds(fds, *nfds);
-		*nfds = 0;
-		return 0;
-	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		bad = true;
-	if ((size_t)n < sizeof(hdr)) {
-		bad = true;
-	} else {
-		memcpy(&hdr, buf, sizeof(hdr));
-		if (hdr.len != (u32)n)
-			bad = true;
-	}
-	if (bad) {
-		vsp_close_fds(fds, *nfds);
-		*nfds = 0;
-		return -EBADMSG;
-	}
-	return (int)n;
+		n = vspc_recv(fd, buf, buf_len, fds, nfds, flags);
+	while (n == -EINTR);
+	return n;
 }
 
 int vsp_recv_msg(int fd, void *buf, u32 buf_len, int *fds, int *nfds)
@@ -124,7 +52,6 @@ int vsp_wait_readable(int fd, int timeout_ms)
 int vsp_send_hello(int fd, u32 role, const char *name)
 {
 	struct vsp_hello h;
-	ssize_t n;
 
 	memset(&h, 0, sizeof(h));
 	h.hdr.type = VSP_HELLO;
@@ -132,10 +59,7 @@ int vsp_send_hello(int fd, u32 role, const char *name)
 	h.version = VSP_PROTO_VERSION;
 	h.role = role;
 	snprintf(h.name, sizeof(h.name), "%s", name ? name : "");
-	n = send(fd, &h, sizeof(h), MSG_NOSIGNAL);
-	if (n < 0)
-		return -errno;
-	return n == sizeof(h) ? 0 : -EIO;
+	return vspc_send(fd, &h, sizeof(h), NULL, 0, 0);
 }
 
 int vsp_unix_connect(const char *path)

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "vsp.h"
+#include "../common/vsp_common.h"
 
 #define VSP_PAGE_SIZE	4096u
 #define VSP_PAGE_SHIFT	12
@@ -16,10 +17,8 @@
 /* Guest RAM as WELCOME described it, mapped whole. */
 struct vsp_ram {
 	int fd;			/* the memfd, -1 if none */
-	u64 size;		/* bytes of the memfd we may use */
-	u64 lowmem_size;
-	u64 highmem_gpa;
-	u8 *base;		/* MAP_SHARED mapping of [0, size) */
+	struct vspc_ram_layout l;	/* l.size: bytes of the memfd we may use */
+	u8 *base;		/* MAP_SHARED mapping of [0, l.size) */
 };
 
 /* A GPADL being received (parts) or complete, maybe mapped. */
@@ -186,7 +185,7 @@ int vsp_gpadl_mmap(const struct vsp_ram *ram, struct vsp_gpadl_map *g);
 void vsp_gpadl_drop(struct vsp_gpadl_map **list, struct vsp_gpadl_map *g);
 
 /* Largest GPADL accepted, in pages (1 GiB). */
-#define VSP_GPADL_MAX_PAGES	(1u << 18)
+#define VSP_GPADL_MAX_PAGES	VSPC_GPADL_MAX_PAGES
 
 /* ---- transport (transport.c) ----------------------------------------- */
 
@@ -197,7 +196,6 @@ int vsp_send_msg(struct vsp *v, const void *msg, u32 len);
 int vsp_recv_msg_flags(int fd, void *buf, u32 buf_len, int *fds, int *nfds,
 		       int flags);
 int vsp_recv_msg(int fd, void *buf, u32 buf_len, int *fds, int *nfds);
-void vsp_close_fds(int *fds, int n);
 int vsp_unix_connect(const char *path);
 int vsp_send_hello(int fd, u32 role, const char *name);
 /* 0 when fd is readable, -ETIMEDOUT, -errno */

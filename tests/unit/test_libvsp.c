@@ -144,9 +144,9 @@ static void test_gpa_range_iov(void **state)
 
 	/* 2 pages low (0, 1) and 2 high (hi, hi + 1) */
 	v.ram.fd = -1;
-	v.ram.size = sizeof(ram);
-	v.ram.lowmem_size = 2 * 4096;
-	v.ram.highmem_gpa = 4 * GB;
+	v.ram.l.size = sizeof(ram);
+	v.ram.l.lowmem_size = 2 * 4096;
+	v.ram.l.highmem_gpa = 4 * GB;
 	v.ram.base = ram;
 
 	/* 6000 bytes from 100 into page 0: pages 0 and 1, one iovec */

@@ -64,7 +64,7 @@ static inline void fk_init(struct fk_host *h, int fd, u64 ram_size)
 
 static inline void fk_fini(struct fk_host *h)
 {
-	vsp_close_fds(h->fds, h->nfds);
+	vspc_close_fds(h->fds, h->nfds);
 	munmap(h->ram, h->ram_size);
 	close(h->memfd);
 	free(h->buf);
@@ -101,7 +101,7 @@ static inline void fk_send(int fd, const void *m, size_t len, const int *fds, in
  */
 static inline int fk_recv(struct fk_host *h, int timeout_ms)
 {
-	vsp_close_fds(h->fds, h->nfds);
+	vspc_close_fds(h->fds, h->nfds);
 	h->nfds = 0;
 	for (;;) {
 		struct pollfd p = { .fd = h->fd, .events = POLLIN };
