@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # enlctl, the operator's command-line tool.  Included by the top-level
-# Makefile; links libvsp (hostside-vsp/lib/lib.mk).
+# Makefile; links the code shared by both ends of the VSP socket
+# (hostside-vsp/common, VSP_COMMON_OBJS from vmm.mk's common.mk).
 
 ENLCTL_SRCS := hostside-vsp/enlctl/enlctl.c
 ENLCTL_OBJS := $(patsubst %.c,$(OBJ)/enlctl/%.o,$(ENLCTL_SRCS))
@@ -11,7 +12,7 @@ $(OBJ)/enlctl/%.o: $(TOP)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
-$(BIN)/enlctl: $(ENLCTL_OBJS) $(LIBVSP_A)
+$(BIN)/enlctl: $(ENLCTL_OBJS) $(VSP_COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
 
