@@ -134,6 +134,8 @@ static void region_init(struct vsp_chan *ch)
 	h->nslots = inf->nslots;
 	h->slot_size = inf->slot_size;
 	h->ring_size = ch->in.size;
+	h->ring_gpadl = ch->ring_gpadl->id;
+	h->ring_pfn0 = ch->ring_gpadl->pfn[0];
 	__atomic_store_n(&h->magic, VSP_INFLIGHT_MAGIC, __ATOMIC_RELEASE);
 }
 
@@ -204,6 +206,14 @@ int vsp_inflight_attach(struct vsp_chan *ch)
 		   h->ring_size != ch->in.size) {
 		vsp_err("relid %u: in-flight region of another layout (%u slots of %u, ring %u): its requests are lost",
 			ch->relid, h->nslots, h->slot_size, h->ring_size);
+		region_init(ch);
+	} else if (h->ring_gpadl != ch->ring_gpadl->id ||
+		   h->ring_pfn0 != ch->ring_gpadl->pfn[0]) {
+		/* Another open of the guest's (enl-host zeroes the region
+		 * when the guest closes; this does not rely on it): those
+		 * requests died with it. */
+		vsp_info("relid %u: in-flight region of an earlier open, reset",
+			 ch->relid);
 		region_init(ch);
 	}
 	taken = new_taken = __atomic_load_n(&h->taken_seq, __ATOMIC_ACQUIRE);

@@ -71,7 +71,9 @@ struct vsp_inflight_hdr {
 	u32 slot_size;
 	u64 taken_seq;		/* seq of the last take whose read index is published */
 	u32 ring_size;		/* guest-to-host ring data bytes */
-	u32 reserved[9];
+	u32 ring_gpadl;		/* the open's ring GPADL handle ... */
+	u64 ring_pfn0;		/* ... and its first page: which open it is */
+	u32 reserved[6];
 };
 
 enum { VSP_SLOT_FREE = 0, VSP_SLOT_INFLIGHT = 1 };

@@ -729,6 +729,51 @@ static void test_inflight_full(void **state)
 	rig_free(&r);
 }
 
+/*
+ * The guest closes and opens again with a new ring: requests of the old
+ * open are not replayed, even if enl-host did not zero the region.
+ */
+static void test_inflight_new_open(void **state)
+{
+	struct rig r;
+	struct echo e = { .keep = true, .use_take = true };
+	struct vsp_offer_params p;
+	struct vsp_chan *ch;
+	struct fk_chan c;
+	int region = -1;
+
+	rig_connect(&r, 4 * MB);
+	inflight_params(&p);
+	ch = rig_offer(&r, &p, &e, 43);
+	host_inflight(&r.h, &region, 43);
+	rig_pump(&r);
+	fk_chan_init(&r.h, &c, 43, 0);
+	fk_open(&r.h, &c);
+	rig_pump(&r);
+	expect_open_reply(&r, 43, 0);
+	fk_guest_send(&c, 1, "a", 1);
+	rig_pump(&r);
+	assert_int_equal(e.ntokens, 1);
+	assert_int_equal(vsp_chan_inflight_count(ch), 1);
+	fk_relid_msg(&r.h, VSP_CHANNEL_CLOSE, 43);
+	rig_pump(&r);
+	fk_expect(&r.h, VSP_CLOSE_DONE, 1000);
+	assert_int_equal(vsp_chan_inflight_count(ch), 0);
+	/* the old token is void now */
+	vsp_chan_complete(ch, e.tokens[0]);
+	fk_chan_fini(&c);
+	fk_chan_init(&r.h, &c, 43, 1);		/* other pages */
+	c.gpadl++;				/* and another handle */
+	fk_open(&r.h, &c);
+	rig_pump(&r);
+	expect_open_reply(&r, 43, 0);
+	assert_int_equal(e.replays, 0);
+	assert_int_equal(vsp_chan_inflight_count(ch), 0);
+	close(region);
+	fk_chan_fini(&c);
+	rig_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_inflight_kill9),
 		cmocka_unit_test(test_inflight_interrupted_take),
 		cmocka_unit_test(test_inflight_full),
+		cmocka_unit_test(test_inflight_new_open),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -501,6 +501,41 @@ static void test_heartbeat_e2e(void **state)
 	world_free(w);
 }
 
+/* The guest gives up on a refused open: it tears the ring GPADL down. */
+static void host_teardown_ring(struct world *w)
+{
+	struct vsp_gpadl_ref t = { .hdr = { VSP_GPADL_TEARDOWN, sizeof(t) },
+				   .relid = RELID, .gpadl = RING_GPADL };
+
+	host_send(w->host_fd, &t, sizeof(t), NULL, 0);
+	expect(w, VSP_GPADL_RELEASED);
+}
+
+/* ic_offer(refuse_opens = 2): two opens refused with ECONNREFUSED and
+ * "heartbeat_state refused", the third served. */
+static void test_refuse_open(void **state)
+{
+	struct world *w = world_new();
+
+	w->refuse = 2;
+	daemon_start(w);
+	host_handshake(w);
+	for (int i = 0; i < 2; i++) {
+		guest_init_rings(w);
+		assert_int_equal(host_open_status(w), ECONNREFUSED);
+		host_recv(w, 50);
+		assert_string_equal(kv(w, "heartbeat_state"), "refused");
+		assert_int_equal(w->negotiates, 0);
+		host_teardown_ring(w);
+	}
+	guest_init_rings(w);
+	host_open(w);
+	RUN_UNTIL(w, w->negotiates >= 1, 3000);
+	RUN_UNTIL(w, w->beats >= 1, 5000);
+	daemon_stop(w);
+	world_free(w);
+}
+
 /* ---- the real binary, killed with -9 --------------------------------------- */
 
 static char icvsp_path[4096];
@@ -518,16 +553,44 @@ static int listen_on(const char *path)
 	return fd;
 }
 
-static pid_t spawn_icvsp(const char *sock)
+static pid_t spawn_icvsp_args(const char *sock, const char *extra)
 {
 	pid_t pid = fork();
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q", (char *)NULL);
+		if (extra)
+			execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q",
+			      "--refuse-open", extra, (char *)NULL);
+		else
+			execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q",
+			      (char *)NULL);
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t spawn_icvsp(const char *sock)
+{
+	return spawn_icvsp_args(sock, NULL);
+}
+
+/* exit status of enl-icvsp with these arguments, stderr discarded */
+static int icvsp_exit(const char *a1, const char *a2, const char *a3)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 2);
+		execl(icvsp_path, "enl-icvsp", a1, a2, a3, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static int accept_daemon(int lfd)
@@ -606,11 +669,52 @@ static void test_real_binary_kill9(void **state)
 	world_free(w);
 }
 
+/* enl-icvsp --refuse-open heartbeat:1: the first open refused, the next
+ * one served; bad values are usage errors. */
+static void test_real_binary_refuse(void **state)
+{
+	struct world *w;
+	char sock[108];
+	int lfd, status;
+	pid_t pid;
+
+	if (access(icvsp_path, X_OK)) {
+		print_message("  %s not built: skipped\n", icvsp_path);
+		skip();
+	}
+	assert_int_equal(icvsp_exit("--vm", "/nonexistent/sock", "--refuse-open=bogus"), 2);
+	assert_int_equal(icvsp_exit("--vm", "/nonexistent/sock", "--refuse-open=heartbeat:0"), 2);
+	assert_int_equal(icvsp_exit("--vm", "/nonexistent/sock", "--refuse-open=heartbeat:x"), 2);
+	assert_int_equal(icvsp_exit("--vm", "/nonexistent/sock", "--refuse-open=heartbeat:2"), 1);
+
+	w = world_new();
+	snprintf(sock, sizeof(sock), "/tmp/enl-test-icvsp-r%d.sock", (int)getpid());
+	lfd = listen_on(sock);
+	pid = spawn_icvsp_args(sock, "heartbeat:1");
+	w->host_fd = accept_daemon(lfd);
+	host_handshake(w);
+	guest_init_rings(w);
+	assert_int_equal(host_open_status(w), ECONNREFUSED);
+	host_teardown_ring(w);
+	guest_init_rings(w);
+	host_open(w);
+	RUN_UNTIL(w, w->beats >= 1, 6000);
+	close(w->host_fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(lfd);
+	unlink(sock);
+	world_free(w);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heartbeat_e2e),
+		cmocka_unit_test(test_refuse_open),
 		cmocka_unit_test(test_real_binary_kill9),
+		cmocka_unit_test(test_real_binary_refuse),
 	};
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
