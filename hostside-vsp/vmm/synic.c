@@ -137,6 +137,19 @@ int synic_post(struct vm *vm, uint32_t vp, uint32_t sint, const void *msg,
 	return 0;
 }
 
+void synic_discard(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		pthread_mutex_lock(&v->mq_lock);
+		v->mq_head = v->mq_count = 0;
+		pthread_mutex_unlock(&v->mq_lock);
+	}
+}
+
 /* The guest acknowledged a message: kick the VP if more are waiting. */
 void synic_resample(struct vcpu *vcpu)
 {

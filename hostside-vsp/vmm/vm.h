@@ -136,6 +136,8 @@ int synic_setup(struct vm *vm);
 int synic_post(struct vm *vm, uint32_t vp, uint32_t sint, const void *msg,
 	       uint32_t len);
 void synic_flush(struct vcpu *vcpu);
+/* Drop every message still queued for any VP. */
+void synic_discard(struct vm *vm);
 void synic_resample(struct vcpu *vcpu);
 void vcpu_kick(struct vcpu *vcpu);
 

@@ -367,6 +367,10 @@ static void on_initiate_contact(struct vmbus_server *s, uint32_t conn_id,
 		     m.target_vcpu);
 		return;
 	}
+	/* Whatever still waits for the guest was meant for an earlier
+	 * connection (a kexec'd kernel must not see its offers). */
+	if (s->ops->flush)
+		s->ops->flush(s->ctx);
 	if (s->state != VMBUS_DISCONNECTED) {
 		/* A new kernel (kexec, crash) that never sent UNLOAD. */
 		slog(s, "INITIATE_CONTACT while connected: resetting the bus");

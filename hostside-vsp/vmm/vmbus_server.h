@@ -142,6 +142,9 @@ struct vmbus_server_ops {
 	bool (*chan_close)(void *ctx, struct vmbus_channel *ch);
 	void (*chan_target)(void *ctx, struct vmbus_channel *ch);
 	void (*chan_rescinded)(void *ctx, struct vmbus_channel *ch);
+	/* A new connection begins (INITIATE_CONTACT): drop messages still
+	 * queued for the guest; they belong to an earlier one.  May be NULL. */
+	void (*flush)(void *ctx);
 	void (*connected)(void *ctx, uint32_t version);
 	void (*unloaded)(void *ctx);
 	void (*log)(void *ctx, const char *msg);

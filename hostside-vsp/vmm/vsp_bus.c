@@ -357,6 +357,11 @@ static void op_chan_rescinded(void *ctx, struct vmbus_channel *ch)
 		send_relid(ch->owner, VSP_CHANNEL_RESCINDED, ch->relid);
 }
 
+static void op_flush(void *ctx)
+{
+	synic_discard(ctx);
+}
+
 static void op_connected(void *ctx, uint32_t version)
 {
 	char vb[16];
@@ -398,6 +403,7 @@ const struct vmbus_server_ops vsp_bus_ops = {
 	.chan_close = op_chan_close,
 	.chan_target = op_chan_target,
 	.chan_rescinded = op_chan_rescinded,
+	.flush = op_flush,
 	.connected = op_connected,
 	.unloaded = op_unloaded,
 	.log = op_log,

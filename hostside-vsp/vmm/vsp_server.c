@@ -280,6 +280,7 @@ int vsp_server_adopt(struct vsp_server *v, int fd)
 		return -ENOSPC;
 	}
 	c->fd = fd;
+	c->since = vsp_now(v);
 	v->clients[i] = c;
 	return 0;
 }
@@ -317,6 +318,12 @@ void vsp_server_handle(struct vsp_server *v, const struct pollfd *p, int n)
 
 	pthread_mutex_lock(&v->vm->bus_lock);
 	vsp_bus_check_deadlines(v);
+	for (i = 0; i < VSP_MAX_CLIENTS; i++) {
+		struct vsp_client *c = v->clients[i];
+
+		if (c && !c->role && vsp_now(v) - c->since >= VSP_HELLO_TIMEOUT_MS)
+			c->dead = true;
+	}
 	for (i = 1; i < (unsigned int)n && i <= VSP_MAX_CLIENTS; i++) {
 		struct vsp_client *c = v->clients[i - 1];
 

@@ -32,6 +32,9 @@
  * its channels at once).  A daemon that lets this much pile up is hung.
  */
 #define VSP_CLIENT_QUEUE_MAX	(64u << 20)
+/* A connection that has not said HELLO by then is dropped: silent
+ * connections must not hold the client slots. */
+#define VSP_HELLO_TIMEOUT_MS	5000
 
 /* One message waiting in a client's send queue, with its own fd copies. */
 struct vsp_qmsg {
@@ -45,6 +48,7 @@ struct vsp_qmsg {
 struct vsp_client {
 	int fd;
 	uint32_t role;		/* 0 until HELLO */
+	uint64_t since;		/* ms: accepted */
 	bool dead;		/* dropped at the end of this round */
 	char name[VSP_NAME_LEN];
 	struct vsp_qmsg *q_head, *q_tail;

@@ -756,13 +756,37 @@ static void test_protocol_errors(void **state)
 	pump(h);
 	assert_true(client_alive(h, 0));
 	close(sv[0]);
-	/* A daemon message before HELLO, and a short one after. */
+	/* A message shorter than its type's. */
 	sv[0] = dconnect(h, VSP_ROLE_DAEMON, "d");
 	vsp_hdr_init(&cd, VSP_CLOSE_DONE, sizeof(cd));
 	cd.hdr.len = sizeof(cd) - 4;
 	dsend(h, sv[0], &cd, sizeof(cd) - 4);
 	assert_true(client_alive(h, 0));
 	close(sv[0]);
+	hfree(h);
+}
+
+/* Messages still queued for an earlier connection never reach a new
+ * kernel; a silent connection loses its slot. */
+static void test_reconnect_and_silence(void **state)
+{
+	struct harness *h = hnew();
+	int d = dconnect(h, VSP_ROLE_DAEMON, "d"), sv[2];
+	uint8_t buf[256];
+
+	assert_int_equal(doffer(h, d, 1, 0, NULL), 0);
+	gconnect(h);		/* OFFERCHANNEL + ALLOFFERS queued, unread */
+	gconnect(h);		/* kexec: a new INITIATE_CONTACT */
+	assert_int_equal(gnext(h, buf), CHANNELMSG_OFFERCHANNEL);
+	assert_int_equal(gnext(h, buf), CHANNELMSG_ALLOFFERS_DELIVERED);
+	assert_int_equal(gnext(h, buf), -1);
+	socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+	vsp_server_adopt(h->vm.vsp, sv[1]);
+	h->now += VSP_HELLO_TIMEOUT_MS;
+	pump(h);
+	assert_true(client_alive(h, 1));	/* only the daemon */
+	close(sv[0]);
+	close(d);
 	hfree(h);
 }
 
@@ -909,6 +933,7 @@ int main(void)
 		cmocka_unit_test(test_inflight_region),
 		cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_reconnect_and_silence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
