@@ -12,7 +12,8 @@
 #include "tests/unit/vmbus_sim.h"
 
 enum { OP_POST, OP_POST_CONN1, OP_GPADL_HDR, OP_GPADL_BODY, OP_RESCIND,
-       OP_REOFFER, OP_RELEASE, OP_OFFER, OP_WAITS, OP_COUNT };
+       OP_REOFFER, OP_RELEASE, OP_OFFER, OP_WAITS, OP_OPEN_DONE,
+       OP_CLOSE_DONE, OP_REMOVE, OP_COUNT };
 
 static void prime(struct sim *t)
 {
@@ -103,8 +104,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case OP_WAITS:
+			/* How the "daemon" answers: teardowns, opens, closes. */
 			t.daemon_waits = msg[0] & 1;
+			t.open_defer = msg[0] & 2;
+			t.open_status = msg[0] & 4 ? 0xc0000001u : 0;
+			t.close_waits = msg[0] & 8;
 			break;
+		case OP_OPEN_DONE:
+		case OP_CLOSE_DONE:
+		case OP_REMOVE: {
+			struct vmbus_channel *ch = vmbus_server_channel(&t.s, v & 7);
+
+			if (!ch)
+				break;
+			if (op == OP_OPEN_DONE)
+				vmbus_server_open_done(&t.s, ch, msg[4] & 1 ? 0xc0000001u : 0);
+			else if (op == OP_CLOSE_DONE)
+				vmbus_server_close_done(&t.s, ch);
+			else
+				vmbus_server_remove_offer(&t.s, ch);
+			break;
+		}
 		}
 	}
 	vmbus_server_fini(&t.s);
