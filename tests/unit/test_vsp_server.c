@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <libgen.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -90,7 +92,9 @@ static const struct vsp_host_ops test_host = {
 	.kick_set = t_kick_set, .call_set = t_call_set, .now_ms = t_now,
 };
 
-static struct harness *hnew(void)
+static char enlctl_path[4096];
+
+static struct harness *hnew_at(const char *sock)
 {
 	struct harness *h = calloc(1, sizeof(*h));
 	unsigned int i;
@@ -111,9 +115,14 @@ static struct harness *hnew(void)
 	assert_int_equal(ftruncate(h->vm.mem_fd, RAM_SIZE), 0);
 	pthread_mutex_init(&h->vm.bus_lock, NULL);
 	vmbus_server_init(&h->vm.bus, &vsp_bus_ops, &h->vm);
-	h->vm.vsp = vsp_server_create(&h->vm, NULL, &test_host);
+	h->vm.vsp = vsp_server_create(&h->vm, sock, &test_host);
 	assert_non_null(h->vm.vsp);
 	return h;
+}
+
+static struct harness *hnew(void)
+{
+	return hnew_at(NULL);
 }
 
 static void hfree(struct harness *h)
@@ -919,6 +928,88 @@ static void test_status(void **state)
 	hfree(h);
 }
 
+/* The real enlctl against the server: the whole report, page by page. */
+static char *run_enlctl(struct harness *h, const char *sock, const char *mode,
+			int *status)
+{
+	size_t len = 0, cap = 1 << 20;
+	char *out = malloc(cap);
+	int pfd[2], n;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		execl(enlctl_path, "enlctl", "--vm", sock, "status", mode,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	for (;;) {
+		pump(h);
+		n = (int)read(pfd[0], out + len, cap - len - 1);
+		if (n > 0)
+			len += (size_t)n;
+		else if (n == 0)
+			break;
+		else
+			usleep(1000);
+		assert_true(len < cap - 1);
+	}
+	out[len] = 0;
+	close(pfd[0]);
+	waitpid(pid, status, 0);
+	return out;
+}
+
+static void test_enlctl_binary(void **state)
+{
+	char dir[] = "/tmp/enl-test-vsp-XXXXXX", sock[64];
+	struct harness *h;
+	unsigned int i, n;
+	uint32_t relid;
+	int d, st;
+	char *out, *p;
+
+	if (access(enlctl_path, X_OK)) {
+		print_message("enlctl not built (%s): skipped\n", enlctl_path);
+		skip();
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	h = hnew_at(sock);
+	d = dconnect(h, VSP_ROLE_DAEMON, "name\033[2J");
+	for (i = 1; i <= 400; i++) {
+		assert_int_equal(doffer(h, d, i, 0, &relid), 0);
+		status_set(h, d, relid, "heartbeat_state", "alive\r\nrelid 7 fake");
+		status_set(h, d, relid, "heartbeat_seq", "12345");
+	}
+	out = run_enlctl(h, sock, "--json", &st);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(json_balanced(out));
+	for (n = 0, p = out; (p = strstr(p, "\"relid\":")); p++)
+		n++;
+	assert_int_equal(n, 400);
+	free(out);
+	out = run_enlctl(h, sock, "--", &st);	/* text */
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_null(strchr(out, '\033'));
+	assert_null(strchr(out, '\r'));
+	assert_null(strstr(out, "\nrelid 7 fake"));
+	for (n = 0, p = out; (p = strstr(p, "\nrelid ")); p++)
+		n++;
+	assert_int_equal(n, 400);
+	free(out);
+	out = run_enlctl(h, sock, "status", &st);	/* "status status": usage */
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	free(out);
+	close(d);
+	hfree(h);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -934,7 +1025,16 @@ int main(void)
 		cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_reconnect_and_silence),
+		cmocka_unit_test(test_enlctl_binary),
 	};
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
+	/* build/tests/unit/test_vsp_server -> build/bin/enlctl */
+	if (n > 0) {
+		self[n] = 0;
+		snprintf(enlctl_path, sizeof(enlctl_path), "%s/../../bin/enlctl",
+			 dirname(self));
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

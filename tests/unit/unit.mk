@@ -40,6 +40,8 @@ $(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_packet test_l
 		test_vmbus_server test_devices): \
 	UNIT_CFLAGS += $(UNIT_SANITIZE)
 $(UNIT_BUILD)/test_vsp_server: UNIT_CFLAGS += $(UNIT_SANITIZE)
+# test_vsp_server also runs the real enlctl against the server.
+$(UNIT_BUILD)/test_vsp_server: | $(BIN)/enlctl
 # test_libvsp_icvsp also runs the real enl-icvsp (and kills it with -9).
 $(UNIT_BUILD)/test_libvsp_icvsp: | $(BIN)/enl-icvsp
 # --------------------------------------------------------------------------
