@@ -90,7 +90,8 @@ static int on_open(struct vsp_chan *ch)
 	if (ic->refuse_opens) {
 		if (ic->refuse_opens > 0)
 			ic->refuse_opens--;
-		vsp_info("%s: REFUSING open of channel %u (--refuse-open; %s)",
+		/* a test option: loud, also under -q */
+		vsp_err("%s: REFUSING open of channel %u (--refuse-open; %s)",
 			 ic->svc->name, vsp_chan_relid(ch),
 			 ic->refuse_opens < 0 ? "every open" :
 			 ic->refuse_opens ? "more to refuse" :
@@ -125,6 +126,13 @@ static void on_rescind(struct vsp_chan *ch)
 {
 	struct ic_chan *ic = vsp_chan_priv(ch);
 
+	if (ic->refuse_opens < 0) {
+		/* --refuse-open without a count: until the operator
+		 * withdraws the offer; its reoffer is then served. */
+		ic->refuse_opens = 0;
+		vsp_err("%s: channel %u rescinded: --refuse-open refusal lifted, the next open will be served",
+			 ic->svc->name, vsp_chan_relid(ch));
+	}
 	ic_status(ic, "state", "rescinded");
 }
 

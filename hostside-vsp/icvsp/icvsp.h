@@ -53,14 +53,14 @@ struct ic_chan {
 	u64 next_trans_id;
 	u64 negotiate_trans_id;
 	unsigned int negotiate_ticks;
-	int refuse_opens;		/* test option: 0 serve, N > 0 refuse N, < 0 refuse all */
+	int refuse_opens;		/* test option: 0 serve, N > 0 refuse N, < 0 refuse until rescinded */
 	void *priv;
 };
 
 /*
  * Create the service's channel object and offer it.  refuse_opens (a test
- * option): refuse the guest's first N opens (N > 0) or all (N < 0) with
- * ECONNREFUSED, 0: serve.  0 or -errno.
+ * option): refuse the guest's first N opens (N > 0) or all until the offer
+ * is rescinded (N < 0) with ECONNREFUSED, 0: serve.  0 or -errno.
  */
 int ic_offer(struct vsp *v, const struct ic_service *svc,
 	     const enl_guid_t *instance, int refuse_opens, struct ic_chan **out);

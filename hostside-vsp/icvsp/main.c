@@ -40,9 +40,10 @@ static void usage(FILE *f)
 		"                   socket to appear, for a daemon started first\n"
 		"  --refuse-open SERVICE[:N]\n"
 		"                   test option: refuse the guest's first N opens of\n"
-		"                   SERVICE's channel (default: every open), with\n"
-		"                   ECONNREFUSED; the guest's open fails and it may\n"
-		"                   open again.  SERVICE: heartbeat\n"
+		"                   SERVICE's channel (default: every open until the\n"
+		"                   channel is rescinded), with ECONNREFUSED; the\n"
+		"                   guest's open fails and it may open again.\n"
+		"                   SERVICE: heartbeat\n"
 		"  -v, --verbose    log more\n"
 		"  -q, --quiet      log errors only\n"
 		"  -h, --help       this text\n");
@@ -177,9 +178,11 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	if (refuse_hb)
-		vsp_info("--refuse-open: refusing %s open(s) of heartbeat",
-			 refuse_hb < 0 ? "every" : "the first");
+	if (refuse_hb < 0)
+		vsp_err("--refuse-open: refusing every open of heartbeat until it is rescinded");
+	else if (refuse_hb)
+		vsp_err("--refuse-open: refusing the first %d open(s) of heartbeat",
+			refuse_hb);
 	err = ic_offer(the_vsp, &ic_heartbeat, have_instance ? &instance : NULL,
 		       refuse_hb, &hb);
 	if (err) {
