@@ -300,6 +300,8 @@ int vsp_server_pollfds(struct vsp_server *v, struct pollfd *p, int max)
 
 	if (max < 1)
 		return 0;
+	/* vCPU threads queue messages too (under the bus lock). */
+	pthread_mutex_lock(&v->vm->bus_lock);
 	p[n++] = (struct pollfd){ .fd = v->listen_fd, .events = POLLIN };
 	for (i = 0; i < VSP_MAX_CLIENTS && n < max; i++) {
 		struct vsp_client *c = v->clients[i];
@@ -309,6 +311,7 @@ int vsp_server_pollfds(struct vsp_server *v, struct pollfd *p, int max)
 			.events = POLLIN | (c && c->q_head ? POLLOUT : 0),
 		};
 	}
+	pthread_mutex_unlock(&v->vm->bus_lock);
 	return n;
 }
 
