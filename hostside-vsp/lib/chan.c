@@ -204,7 +204,8 @@ void vsp_chan_handle_open(struct vsp *v, const struct vsp_channel_open *m,
 		vsp_send_open_reply(v, m->relid, ENXIO);
 		return;
 	}
-	if (vsp_chan_open_now(ch) || ch->close_pending || ch->open_deferred) {
+	if (vsp_chan_open_now(ch) || ch->open_deferred ||
+	    __atomic_load_n(&ch->close_pending, __ATOMIC_ACQUIRE)) {
 		/* enl-host reopened without a close (should not happen). */
 		vsp_err("relid %u: opened again while open", m->relid);
 		vsp_chan_shutdown(ch);

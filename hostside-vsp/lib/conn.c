@@ -52,6 +52,7 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 	}
 	v->fd = fd;
 	v->ram.fd = -1;
+	v->wake_fd = v->epfd = -1;
 	pthread_mutex_init(&v->lock, NULL);
 	v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	v->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -145,9 +146,9 @@ void vsp_free(struct vsp *v)
 	vsp_ram_unmap(&v->ram);
 	if (v->ram.fd >= 0)
 		close(v->ram.fd);
-	if (v->wake_fd > 0)
+	if (v->wake_fd >= 0)
 		close(v->wake_fd);
-	if (v->epfd > 0)
+	if (v->epfd >= 0)
 		close(v->epfd);
 	if (v->fd >= 0)
 		close(v->fd);

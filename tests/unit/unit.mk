@@ -121,3 +121,9 @@ $(UNIT_TSAN): $(addprefix $(TOP)/,$(UNIT_TSAN_SRCS)) $(wildcard $(TOP)/hostside-
 	$(UNIT_TSAN_CC) $(HOST_CFLAGS) -I$(TOP) -fsanitize=thread -o $@ $(filter %.c,$^) $(UNIT_LDLIBS)
 unit-build: $(UNIT_TSAN)
 UNIT_BINS += $(UNIT_TSAN)
+
+# Generated sources (the DSDT) when BUILD lies outside the tree
+# (make BUILD=/tmp/x unit): unit_objs then keeps their absolute path.
+$(UNIT_BUILD)/obj/$(BUILD)/%.o: $(BUILD)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
