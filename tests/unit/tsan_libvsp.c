@@ -269,6 +269,31 @@ static void test_workers(void **state)
 	traffic(&h, c, NPKT / 2);
 	assert_true(region >= 0);
 
+	/* a data GPADL of a worker channel torn down while it is open: the
+	 * loop stops the worker around the unmap and starts it again */
+	{
+		u8 msg[sizeof(struct vsp_gpadl) + 8];
+		struct vsp_gpadl g;
+		struct vsp_gpadl_ref t = { .hdr = { VSP_GPADL_TEARDOWN, sizeof(t) },
+					   .relid = RELID0 + 3, .gpadl = 0x900 };
+		u64 pfn = 0x300;
+
+		memset(&g, 0, sizeof(g));
+		g.hdr.type = VSP_GPADL;
+		g.hdr.len = sizeof(msg);
+		g.relid = RELID0 + 3;
+		g.gpadl = 0x900;
+		g.total_pages = 1;
+		g.count = 1;
+		g.byte_count = 4096;
+		memcpy(msg, &g, sizeof(g));
+		memcpy(msg + sizeof(g), &pfn, 8);
+		fk_send(h.fd, msg, sizeof(msg), NULL, 0);
+		fk_send(h.fd, &t, sizeof(t), NULL, 0);
+		host_until(&h, VSP_GPADL_RELEASED, &region);
+	}
+	traffic(&h, c, NPKT / 2);
+
 	/* enl-host goes away: the daemon stops its workers and returns */
 	close(h.fd);
 	pthread_join(thr, NULL);
