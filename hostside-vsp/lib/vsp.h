@@ -66,7 +66,8 @@ struct vsp_chan_ops {
 	void (*on_timer)(struct vsp_chan *ch);
 	/* The channel is closed (guest close, unload, enl-host gone, or a
 	 * corrupt ring): stop using it.  No ring access from here on; its
-	 * in-flight tokens are void.  Loop thread, worker stopped. */
+	 * in-flight tokens are void.  Not called after a refused open.  Loop
+	 * thread, worker stopped. */
 	void (*on_close)(struct vsp_chan *ch);
 	/* The offer was rescinded (enlctl rescind).  Optional.  Loop thread. */
 	void (*on_rescind)(struct vsp_chan *ch);
