@@ -10,7 +10,8 @@
 #                     shared with the guest module
 
 VSP_COMMON_DIR  := hostside-vsp/common
-VSP_COMMON_SRCS := $(VSP_COMMON_DIR)/transport.c $(VSP_COMMON_DIR)/util.c
+VSP_COMMON_SRCS := $(VSP_COMMON_DIR)/transport.c $(VSP_COMMON_DIR)/util.c \
+		   $(VSP_COMMON_DIR)/ctl.c
 VSP_COMMON_OBJS := $(patsubst %.c,$(OBJ)/common/%.o,$(VSP_COMMON_SRCS))
 VMBUS_VERSIONS_SRC := include/enl/vmbus_guest.c
 VMBUS_VERSIONS_OBJ := $(patsubst %.c,$(OBJ)/common/%.o,$(VMBUS_VERSIONS_SRC))

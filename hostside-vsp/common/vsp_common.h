@@ -7,7 +7,8 @@
  *     exact-length rule of docs/vsp-socket.md and the descriptors counted;
  *   - the guest-RAM layout of WELCOME and the GPA -> memfd offset rule;
  *   - the GUID text form, the monotonic millisecond clock, the status-key
- *     rule and the GPADL page cap.
+ *     rule and the GPADL page cap;
+ *   - connecting, HELLO, and the control client's (paged) request.
  *
  * Plain user-space C, no global state, no logging: callers decide what an
  * error means to them.
@@ -45,6 +46,22 @@ int vspc_send(int fd, const void *msg, size_t len, const int *fds, int nfds,
  * more descriptors than VSP_MAX_FDS): its descriptors are closed then.
  */
 int vspc_recv(int fd, void *buf, size_t cap, int *fds, int *nfds, int flags);
+
+/* Connect to enl-host's socket: the fd, or a negative errno. */
+int vspc_unix_connect(const char *path);
+/* Send HELLO {VSP_PROTO_VERSION, role, name}: 0 or a negative errno. */
+int vspc_send_hello(int fd, uint32_t role, const char *name);
+
+/*
+ * Control client: connect to path, send one VSP_CTL_* request and return
+ * enl-host's CTL_REPLY status (0 or a positive errno) and text (malloc'd,
+ * NUL-terminated).  A VSP_CTL_STATUS report is fetched page by page and
+ * returned whole.  Returns 0, or a negative errno (-ETIMEDOUT after 10 s
+ * of silence, -EPROTO for a reply that breaks the rules), *text NULL then.
+ */
+#define VSP_MAX_PAGES 2048
+int vspc_ctl_request(const char *path, uint32_t type, uint32_t flags,
+		     uint32_t relid, uint32_t *status, char **text);
 
 /* Close the valid ones of n descriptors and set them to -1. */
 void vspc_close_fds(int *fds, int n);
