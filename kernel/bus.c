@@ -70,8 +70,17 @@ static DEVICE_ATTR_RO(id);
 
 static ssize_t state_show(struct device *dev, struct device_attribute *a, char *buf)
 {
-	/* upstream's numbering: 1 offered, 2 opening, 3 open */
-	static const int map[] = { 1, 2, 3, 1 };
+	/*
+	 * hv_vmbus's numbers (enum vmbus_channel_state): 1 opening, 3 open,
+	 * and 2 for a channel offered but not open (its "CHANNEL_OPEN_STATE",
+	 * also while it closes).
+	 */
+	static const int map[] = {
+		[ENL_CHAN_OFFERED] = 2,
+		[ENL_CHAN_OPENING] = 1,
+		[ENL_CHAN_OPEN] = 3,
+		[ENL_CHAN_CLOSING] = 2,
+	};
 
 	return sysfs_emit(buf, "%d\n", map[READ_ONCE(dev_chan(dev)->state)]);
 }
