@@ -24,6 +24,7 @@ UNIT_SRCS_test_vmbus_server := hostside-vsp/vmm/vmbus_server.c include/enl/vmbus
 UNIT_SRCS_test_vsp_server := hostside-vsp/vmm/vsp_server.c hostside-vsp/vmm/vsp_bus.c \
 	hostside-vsp/vmm/vsp_status.c hostside-vsp/vmm/vmbus_server.c \
 	hostside-vsp/vmm/synic.c $(VSP_COMMON_SRCS) include/enl/vmbus_guest.c
+UNIT_SRCS_test_vsp_server_common := $(VSP_COMMON_SRCS)
 UNIT_SRCS_test_devices := hostside-vsp/vmm/uart.c hostside-vsp/vmm/rtc.c
 UNIT_SRCS_test_ring := include/enl/ring.c
 UNIT_SRCS_test_ic := include/enl/ic.c
@@ -39,7 +40,8 @@ UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 $(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_packet test_libvsp test_libvsp_icvsp \
 		test_vmbus_server test_devices): \
 	UNIT_CFLAGS += $(UNIT_SANITIZE)
-$(UNIT_BUILD)/test_vsp_server: UNIT_CFLAGS += $(UNIT_SANITIZE)
+$(UNIT_BUILD)/test_vsp_server $(UNIT_BUILD)/test_vsp_server_common: \
+	UNIT_CFLAGS += $(UNIT_SANITIZE)
 # test_vsp_server also runs the real enlctl against the server.
 $(UNIT_BUILD)/test_vsp_server: | $(BIN)/enlctl
 # test_libvsp_icvsp also runs the real enl-icvsp (and kills it with -9).
