@@ -32,7 +32,7 @@
 #define MAX_CPUS		255	/* xAPIC ids in the MADT */
 #define CTRL_A			0x01
 #define DEFAULT_SOCKET		"/run/enlighten/enl-host.sock"
-#define MAX_POLL		(3 + MAX_CPUS + 1 + 64)
+#define MAX_POLL		(3 + MAX_CPUS + VSP_SERVER_POLLFDS)
 
 static const char usage[] =
 "Usage: enl-host --kernel BZIMAGE [options]\n"

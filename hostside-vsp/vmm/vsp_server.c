@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -85,10 +86,18 @@ static void client_queue(struct vsp_client *c, const void *msg, size_t len,
 		}
 		q->nfds++;
 	}
-	if (c->q_tail)
+	if (c->q_tail) {
 		c->q_tail->next = q;
-	else
+	} else {
+		uint64_t one = 1;
+
 		c->q_head = q;
+		/* Queued from a vCPU thread, the main loop must learn it has
+		 * something to send (it polls without POLLOUT meanwhile). */
+		if (write(c->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			enl_err("VSP server: cannot wake the main loop: %s",
+				strerror(errno));
+	}
 	c->q_tail = q;
 	c->q_bytes += len;
 }
@@ -280,6 +289,7 @@ int vsp_server_adopt(struct vsp_server *v, int fd)
 		return -ENOSPC;
 	}
 	c->fd = fd;
+	c->wake_fd = v->wake_fd;
 	c->since = vsp_now(v);
 	v->clients[i] = c;
 	return 0;
@@ -311,6 +321,8 @@ int vsp_server_pollfds(struct vsp_server *v, struct pollfd *p, int max)
 			.events = POLLIN | (c && c->q_head ? POLLOUT : 0),
 		};
 	}
+	if (n < max)
+		p[n++] = (struct pollfd){ .fd = v->wake_fd, .events = POLLIN };
 	pthread_mutex_unlock(&v->vm->bus_lock);
 	return n;
 }
@@ -320,6 +332,12 @@ void vsp_server_handle(struct vsp_server *v, const struct pollfd *p, int n)
 	unsigned int i;
 
 	pthread_mutex_lock(&v->vm->bus_lock);
+	if (n == VSP_SERVER_POLLFDS && (p[n - 1].revents & POLLIN)) {
+		uint64_t cnt;
+
+		if (read(v->wake_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+			enl_err("VSP server: wake-up eventfd: %s", strerror(errno));
+	}
 	vsp_bus_check_deadlines(v);
 	for (i = 0; i < VSP_MAX_CLIENTS; i++) {
 		struct vsp_client *c = v->clients[i];
@@ -404,11 +422,19 @@ struct vsp_server *vsp_server_create(struct vm *vm, const char *path,
 	v->vm = vm;
 	v->host = host ? host : &vsp_kvm_host_ops;
 	v->listen_fd = -1;
+	v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (v->wake_fd < 0) {
+		enl_err("eventfd: %s", strerror(errno));
+		free(v->ch);
+		free(v);
+		return NULL;
+	}
 	for (i = 0; i < VMBUS_MAX_CHANNELS; i++)
 		v->ch[i].kick_fd = v->ch[i].call_fd = v->ch[i].inflight_fd = -1;
 	if (path) {
 		v->listen_fd = listen_on(path);
 		if (v->listen_fd < 0) {
+			close(v->wake_fd);
 			free(v->ch);
 			free(v);
 			return NULL;
@@ -432,6 +458,7 @@ void vsp_server_destroy(struct vsp_server *v)
 		close(v->listen_fd);
 		unlink(v->path);
 	}
+	close(v->wake_fd);
 	free(v->text.p);
 	free(v->ch);
 	free(v);

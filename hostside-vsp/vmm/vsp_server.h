@@ -48,6 +48,9 @@ struct vsp_server *vsp_server_create(struct vm *vm, const char *path,
 void vsp_server_destroy(struct vsp_server *v);
 /* Take a connected SOCK_SEQPACKET socket as a new client (tests). */
 int vsp_server_adopt(struct vsp_server *v, int fd);
+/* pollfds vsp_server_pollfds() fills at most: the listening socket, the
+ * clients and a wake-up eventfd. */
+#define VSP_SERVER_POLLFDS	(1 + 64 + 1)
 /* Fill pollfds for the listening socket and the clients; returns count. */
 int vsp_server_pollfds(struct vsp_server *v, struct pollfd *p, int max);
 /* Handle what poll() reported on the pollfds filled above (n 0: only the

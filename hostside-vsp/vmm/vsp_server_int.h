@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <sys/un.h>
 
-#define VSP_MAX_CLIENTS		64
+#define VSP_MAX_CLIENTS		(VSP_SERVER_POLLFDS - 2)
 /* STATUS_SET keys kept per channel: one daemon cannot crowd out another. */
 #define VSP_STATUS_PER_CHANNEL	16
 #define VSP_LOG_BUDGET		200	/* guest-caused log lines, then quiet */
@@ -53,6 +53,7 @@ struct vsp_client {
 	char name[VSP_NAME_LEN];
 	struct vsp_qmsg *q_head, *q_tail;
 	size_t q_bytes;
+	int wake_fd;		/* the server's: a vCPU thread queued something */
 };
 
 struct status_kv {
@@ -90,6 +91,7 @@ struct vsp_server {
 	struct vm *vm;
 	const struct vsp_host_ops *host;
 	int listen_fd;
+	int wake_fd;		/* eventfd: wakes the main loop's poll() */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct vsp_client *clients[VSP_MAX_CLIENTS];
 	struct chan_host *ch;			/* [VMBUS_MAX_CHANNELS] */

@@ -143,8 +143,8 @@ static void hfree(struct harness *h)
 /* One round of enl-host's main loop for the VSP socket. */
 static void pump(struct harness *h)
 {
-	struct pollfd p[VSP_MAX_CLIENTS + 1];
-	int n = vsp_server_pollfds(h->vm.vsp, p, VSP_MAX_CLIENTS + 1);
+	struct pollfd p[VSP_SERVER_POLLFDS];
+	int n = vsp_server_pollfds(h->vm.vsp, p, VSP_SERVER_POLLFDS);
 
 	poll(p, (nfds_t)n, 0);
 	vsp_server_handle(h->vm.vsp, p, n);
@@ -602,6 +602,12 @@ static void test_big_gpadl(void **state)
 	setsockopt(h->vm.vsp->clients[0]->fd, SOL_SOCKET, SO_SNDBUF,
 		   &sndbuf, sizeof(sndbuf));
 	assert_int_equal(ggpadl(h, relid, 0x300, pages), 0);
+	{
+		/* Queued on the "vCPU thread": the main loop is woken. */
+		struct pollfd w = { .fd = h->vm.vsp->wake_fd, .events = POLLIN };
+
+		assert_int_equal(poll(&w, 1, 0), 1);
+	}
 	pump(h);
 	assert_true(client_alive(h, 1));
 	while (got < pages) {
