@@ -735,9 +735,13 @@ static void on_modify(struct vmbus_server *s, const void *p, uint32_t len)
 	ok = ch && (ch->state == CHAN_OPEN || ch->state == CHAN_OPENING) &&
 	     s->ops->vp_ok(s->ctx, m.target_vp);
 	if (ok && ch->target_vp != m.target_vp) {
+		uint32_t old = ch->target_vp;
+
 		ch->target_vp = m.target_vp;
-		if (s->ops->chan_target)
-			s->ops->chan_target(s->ctx, ch);
+		if (s->ops->chan_target && !s->ops->chan_target(s->ctx, ch)) {
+			ch->target_vp = old;
+			ok = false;
+		}
 	}
 	if (!ok)
 		slog(s, "MODIFYCHANNEL relid %u to VP %u refused",

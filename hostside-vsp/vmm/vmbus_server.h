@@ -140,7 +140,9 @@ struct vmbus_server_ops {
 	 * later, in vmbus_server_close_done() (CLOSING meanwhile).
 	 */
 	bool (*chan_close)(void *ctx, struct vmbus_channel *ch);
-	void (*chan_target)(void *ctx, struct vmbus_channel *ch);
+	/* ch->target_vp changed (MODIFYCHANNEL); false: the host cannot
+	 * route to that VP, the move is refused and undone. */
+	bool (*chan_target)(void *ctx, struct vmbus_channel *ch);
 	void (*chan_rescinded)(void *ctx, struct vmbus_channel *ch);
 	/* A new connection begins (INITIATE_CONTACT): drop messages still
 	 * queued for the guest; they belong to an earlier one.  May be NULL. */

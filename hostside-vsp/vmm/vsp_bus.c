@@ -84,23 +84,23 @@ static void call_fd_close(struct vsp_server *v, struct chan_host *h)
 	h->call_fd = -1;
 }
 
+/* A new call irqfd for VP vp; the old one goes only once it is there. */
 static int call_fd_open(struct vsp_server *v, struct chan_host *h, uint32_t vp)
 {
-	int err;
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), err;
 
-	call_fd_close(v, h);
-	h->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (h->call_fd < 0) {
+	if (fd < 0) {
 		enl_err("eventfd: %s", strerror(errno));
 		return -1;
 	}
-	err = v->host->call_set(v->vm, vp, h->call_fd, true);
+	err = v->host->call_set(v->vm, vp, fd, true);
 	if (err) {
 		enl_err("KVM_IRQFD for VP %u: %s", vp, strerror(-err));
-		close(h->call_fd);
-		h->call_fd = -1;
+		close(fd);
 		return -1;
 	}
+	call_fd_close(v, h);
+	h->call_fd = fd;
 	h->call_vp = vp;
 	return 0;
 }
@@ -336,19 +336,21 @@ static bool op_chan_close(void *ctx, struct vmbus_channel *ch)
 	return wait;
 }
 
-static void op_chan_target(void *ctx, struct vmbus_channel *ch)
+static bool op_chan_target(void *ctx, struct vmbus_channel *ch)
 {
 	struct vm *vm = ctx;
 
 	if (!vm->vsp)
-		return;
+		return true;
+	/* The old irqfd stays in place if the new one cannot be had. */
 	if (call_fd_open(vm->vsp, vsp_host_of(vm->vsp, ch), ch->target_vp) < 0) {
-		enl_err("relid %u: no call eventfd for VP %u; the daemon cannot interrupt the guest",
+		enl_err("relid %u: no call eventfd for VP %u; the move is refused",
 			ch->relid, ch->target_vp);
-		return;
+		return false;
 	}
 	if (ch->owner)
 		send_target(vm->vsp, ch);
+	return true;
 }
 
 static void op_chan_rescinded(void *ctx, struct vmbus_channel *ch)

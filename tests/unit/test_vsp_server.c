@@ -62,6 +62,7 @@ struct harness {
 	struct vm vm;		/* first: the ops' ctx is &vm */
 	uint64_t now;
 	bool kick_fail;
+	bool call_fail;
 	unsigned int kicks, calls;
 };
 
@@ -79,6 +80,8 @@ static int t_call_set(void *ctx, uint32_t vp, int fd, bool assign)
 {
 	struct harness *h = ctx;
 
+	if (assign && h->call_fail)
+		return -ENOSPC;
 	h->calls += assign ? 1 : -1;
 	return 0;
 }
@@ -533,6 +536,42 @@ static void test_kick_fd_failure(void **state)
 	assert_int_equal(gnext(h, buf), CHANNELMSG_OFFERCHANNEL);
 	assert_int_equal(ggpadl(h, relid, 0x100, 8), 0);
 	open_to_daemon(h, d, relid);
+	close(d);
+	hfree(h);
+}
+
+/* A call irqfd that cannot be set up fails the open (the daemon hears
+ * nothing) and refuses a move to another VP (the old route stays). */
+static void test_call_fd_failure(void **state)
+{
+	struct harness *h = hnew();
+	uint32_t relid;
+	int d = setup_channel(h, &relid);
+	struct vmbus_modify_channel mc = {
+		.hdr.msgtype = CHANNELMSG_MODIFYCHANNEL, .target_vp = 0,
+	};
+	uint8_t buf[256];
+	int t;
+
+	h->call_fail = true;
+	gopen(h, relid, 0x100);
+	assert_true(gopen_result(h, relid) > 0);
+	assert_int_equal(chan(h, relid)->state, CHAN_OFFERED);
+	h->call_fail = false;
+	open_to_daemon(h, d, relid);		/* the first thing it hears */
+	drelid(h, d, VSP_OPEN_REPLY, relid, 0);
+	assert_int_equal(gopen_result(h, relid), 0);
+	assert_int_equal(h->calls, 1);
+	h->call_fail = true;
+	mc.child_relid = relid;
+	gpost(h, &mc, sizeof(mc));
+	while ((t = gnext(h, buf)) >= 0 && t != CHANNELMSG_MODIFYCHANNEL_RESPONSE)
+		;
+	assert_int_equal(t, CHANNELMSG_MODIFYCHANNEL_RESPONSE);
+	assert_int_not_equal(((struct vmbus_modify_channel_response *)buf)->status, 0);
+	assert_int_equal(chan(h, relid)->target_vp, 1);
+	assert_int_equal(h->calls, 1);
+	assert_true(vsp_host_of(h->vm.vsp, chan(h, relid))->call_fd >= 0);
 	close(d);
 	hfree(h);
 }
@@ -1023,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_open_timeout),
 		cmocka_unit_test(test_open_without_daemon),
 		cmocka_unit_test(test_kick_fd_failure),
+		cmocka_unit_test(test_call_fd_failure),
 		cmocka_unit_test(test_subchannels),
 		cmocka_unit_test(test_big_gpadl),
 		cmocka_unit_test(test_restart_many_gpadls),

@@ -92,9 +92,10 @@ static inline bool sim_close(void *ctx, struct vmbus_channel *ch)
 	return t->close_waits;
 }
 
-static inline void sim_target(void *ctx, struct vmbus_channel *ch)
+static inline bool sim_target(void *ctx, struct vmbus_channel *ch)
 {
 	((struct sim *)ctx)->targets++;
+	return true;
 }
 
 static inline void sim_rescinded(void *ctx, struct vmbus_channel *ch)
