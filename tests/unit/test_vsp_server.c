@@ -844,6 +844,71 @@ static void test_reconnect_and_silence(void **state)
 	hfree(h);
 }
 
+/* A hostile daemon: messages of every type with random contents, right
+ * and wrong lengths, while the guest opens, closes and tears down.  The
+ * server must neither crash (ASan/UBSan) nor answer the guest wrongly. */
+static void test_hostile_daemon(void **state)
+{
+	static const struct { uint32_t type, len; } kinds[] = {
+		{ VSP_HELLO, sizeof(struct vsp_hello) },
+		{ VSP_OFFER, sizeof(struct vsp_offer) },
+		{ VSP_CLOSE_DONE, sizeof(struct vsp_relid) },
+		{ VSP_GPADL_RELEASED, sizeof(struct vsp_gpadl_ref) },
+		{ VSP_STATUS_SET, sizeof(struct vsp_status_set) },
+		{ VSP_OPEN_REPLY, sizeof(struct vsp_open_reply) },
+		{ VSP_INFLIGHT_GET, sizeof(struct vsp_inflight_msg) },
+		{ VSP_CTL_STATUS, sizeof(struct vsp_ctl) },
+	};
+	struct harness *h = hnew();
+	uint32_t relid, seed = 12345, i, k;
+	uint8_t m[256];
+	int d = setup_channel(h, &relid), fds[VSP_MAX_FDS], nfds;
+
+	for (i = 0; i < 3000; i++) {
+		seed = seed * 1103515245 + 12345;
+		k = (seed >> 16) % (sizeof(kinds) / sizeof(kinds[0]));
+		for (size_t j = 0; j < sizeof(m); j++) {
+			seed = seed * 1103515245 + 12345;
+			m[j] = (uint8_t)(seed >> 16);
+		}
+		/* Mostly small relids and handles, so that they hit. */
+		m[8] = (uint8_t)(m[8] % 4);
+		memset(m + 9, 0, 3);
+		if (kinds[k].type == VSP_GPADL_RELEASED)
+			memcpy(m + 12, (uint32_t[]){ 0x100 + (m[12] & 1) }, 4);
+		((struct vsp_hdr *)m)->type = kinds[k].type;
+		((struct vsp_hdr *)m)->len = (seed >> 8) % 16 ? kinds[k].len :
+					     (uint32_t)((seed >> 4) % sizeof(m));
+		if (!client_alive(h, 1)) {
+			close(d);
+			d = dconnect(h, VSP_ROLE_DAEMON, "again");
+			doffer(h, d, 1, 0, NULL);
+		}
+		vspc_send(d, m, ((struct vsp_hdr *)m)->len, NULL, 0, 0);
+		pump(h);
+		/* The guest does things meanwhile. */
+		switch ((seed >> 20) % 8) {
+		case 0:
+			gopen(h, relid, 0x100);
+			break;
+		case 1:
+			gsimple(h, CHANNELMSG_CLOSECHANNEL, relid);
+			break;
+		case 2:
+			h->now += VSP_OPEN_TIMEOUT_MS;
+			break;
+		}
+		pump(h);
+		gdrain(h);
+		/* Read what the daemon got, so its socket never fills. */
+		while (vspc_recv(d, dbuf, sizeof(dbuf), fds, &nfds, MSG_DONTWAIT) > 0)
+			vspc_close_fds(fds, nfds);
+	}
+	close(d);
+	pump(h);
+	hfree(h);
+}
+
 /* Control client: the whole status report, page by page. */
 static char *ctl_status(struct harness *h, int d, bool json, unsigned int *pages)
 {
@@ -1071,6 +1136,7 @@ int main(void)
 		cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_reconnect_and_silence),
+		cmocka_unit_test(test_hostile_daemon),
 		cmocka_unit_test(test_enlctl_binary),
 	};
 	char self[4096];
