@@ -886,6 +886,8 @@ int vmbus_server_remove_offer(struct vmbus_server *s, struct vmbus_channel *ch)
 			gpadl_free(s, &s->gpadl[i]);
 	memset(ch, 0, sizeof(*ch));
 	ch->state = CHAN_FREE;
+	/* An UNLOAD may have been waiting for one of those GPADLs. */
+	finish_unload(s);
 	return 0;
 }
 

@@ -670,6 +670,17 @@ void vsp_bus_client_gone(struct vsp_server *v, struct vsp_client *c)
 	struct vmbus_server *s = &v->vm->bus;
 	unsigned int i;
 
+	/* Nobody is left to use these pages: let the guest have them. */
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++) {
+		struct vmbus_gpadl *g = &s->gpadl[i];
+		struct vmbus_channel *ch;
+
+		if (!g->used || g->state != GPADL_TEARING)
+			continue;
+		ch = vmbus_server_channel(s, g->relid);
+		if (!ch || !ch->owner || ch->owner == c)
+			vmbus_server_gpadl_released(s, g->handle);
+	}
 	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 		struct vmbus_channel *ch = &s->chan[i];
 		struct chan_host *h = &v->ch[i];
@@ -687,17 +698,6 @@ void vsp_bus_client_gone(struct vsp_server *v, struct vsp_client *c)
 		/* Never shown to the guest: nothing to keep it for. */
 		if (ch->state == CHAN_PENDING)
 			remove_offer(v, ch);
-	}
-	/* Nobody is left to use these pages: let the guest have them. */
-	for (i = 0; i < VMBUS_MAX_GPADLS; i++) {
-		struct vmbus_gpadl *g = &s->gpadl[i];
-		struct vmbus_channel *ch;
-
-		if (!g->used || g->state != GPADL_TEARING)
-			continue;
-		ch = vmbus_server_channel(s, g->relid);
-		if (!ch || !ch->owner)
-			vmbus_server_gpadl_released(s, g->handle);
 	}
 }
 

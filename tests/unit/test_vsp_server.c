@@ -844,6 +844,35 @@ static void test_reconnect_and_silence(void **state)
 	hfree(h);
 }
 
+/* UNLOAD waits for the daemon to release the GPADLs; a daemon that goes
+ * away meanwhile releases them all, and the guest gets its answer. */
+static void test_unload_daemon_leaves(void **state)
+{
+	struct harness *h = hnew();
+	struct vmbus_msg_hdr m = { .msgtype = CHANNELMSG_UNLOAD };
+	uint32_t relid;
+	int d = setup_channel(h, &relid), t;
+	uint8_t buf[256];
+
+	open_to_daemon(h, d, relid);
+	drelid(h, d, VSP_OPEN_REPLY, relid, 0);
+	assert_int_equal(gopen_result(h, relid), 0);
+	gpost(h, &m, sizeof(m));
+	pump(h);
+	assert_int_equal(h->vm.bus.state, VMBUS_UNLOADING);
+	while ((t = gnext(h, buf)) >= 0)
+		assert_int_not_equal(t, CHANNELMSG_UNLOAD_RESPONSE);
+	close(d);
+	pump(h);
+	assert_int_equal(gnext(h, buf), CHANNELMSG_UNLOAD_RESPONSE);
+	assert_int_equal(h->vm.bus.state, VMBUS_DISCONNECTED);
+	/* Nobody holds the channel any more (the guest left, so did its
+	 * daemon): its slot is free for the next daemon's offer. */
+	assert_null(chan(h, relid));
+	assert_int_equal(h->kicks, 0);
+	hfree(h);
+}
+
 /* A hostile daemon: messages of every type with random contents, right
  * and wrong lengths, while the guest opens, closes and tears down.  The
  * server must neither crash (ASan/UBSan) nor answer the guest wrongly. */
@@ -1137,6 +1166,7 @@ int main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_reconnect_and_silence),
 		cmocka_unit_test(test_hostile_daemon),
+		cmocka_unit_test(test_unload_daemon_leaves),
 		cmocka_unit_test(test_enlctl_binary),
 	};
 	char self[4096];
