@@ -305,12 +305,16 @@ static uint32_t op_chan_open(void *ctx, struct vmbus_channel *ch)
 			ch->relid);
 		return VMBUS_STATUS_UNSUCCESSFUL;
 	}
+	h->open_since = vsp_now(v);
+	if (h->closes_pending) {
+		h->open_deferred = true;	/* sent at CLOSE_DONE */
+		return HV_STATUS_SUCCESS;
+	}
 	send_open(v, ch);
 	if (c->dead) {
 		call_fd_close(v, h);
 		return VMBUS_STATUS_UNSUCCESSFUL;
 	}
-	h->open_since = vsp_now(v);
 	return HV_STATUS_SUCCESS;	/* the daemon's OPEN_REPLY decides */
 }
 
@@ -326,6 +330,7 @@ static bool op_chan_close(void *ctx, struct vmbus_channel *ch)
 		return false;
 	h = vsp_host_of(v, ch);
 	h->open_since = 0;
+	h->open_deferred = false;
 	if (c && !c->dead) {
 		send_close(v, ch);
 		wait = !c->dead;
@@ -560,9 +565,16 @@ static void close_finished(struct vsp_server *v, struct vmbus_channel *ch)
 
 	h->closes_pending = 0;
 	h->close_since = 0;
-	if (ch->state != CHAN_OPENING && ch->state != CHAN_OPEN)
+	/* The daemon let go of the last open: its requests are gone.  (OPEN
+	 * cannot be: a new open waits for this, see open_deferred.) */
+	if (ch->state != CHAN_OPEN)
 		inflight_zero(h);
 	vmbus_server_close_done(&v->vm->bus, ch);
+	if (h->open_deferred) {
+		h->open_deferred = false;
+		if (ch->state == CHAN_OPENING && ch->owner)
+			send_open(v, ch);
+	}
 }
 
 void vsp_on_close_done(struct vsp_server *v, struct vsp_client *c,
@@ -690,6 +702,7 @@ void vsp_bus_client_gone(struct vsp_server *v, struct vsp_client *c)
 		ch->owner = NULL;
 		if (h->closes_pending)
 			close_finished(v, ch);
+		h->open_deferred = false;
 		if (ch->state == CHAN_OPENING) {
 			h->open_since = 0;
 			call_fd_close(v, h);
@@ -740,8 +753,12 @@ void vsp_bus_check_deadlines(struct vsp_server *v)
 			enl_err("VSP daemon %s did not answer the open of relid %u within %d ms; the open fails",
 				c->name, ch->relid, VSP_OPEN_TIMEOUT_MS);
 			h->open_since = 0;
-			/* In case it opens after all: stop it again. */
-			send_close(v, ch);
+			/* In case it opens after all: stop it again (a
+			 * deferred open was never sent: nothing to stop). */
+			if (h->open_deferred)
+				h->open_deferred = false;
+			else
+				send_close(v, ch);
 			call_fd_close(v, h);
 			vmbus_server_open_done(s, ch, VMBUS_STATUS_UNSUCCESSFUL);
 		}

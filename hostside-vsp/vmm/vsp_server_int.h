@@ -74,6 +74,11 @@ struct chan_host {
 	/* CHANNEL_CLOSEs sent to the owner without CLOSE_DONE back yet: an
 	 * OPEN_REPLY that comes meanwhile answers an older open. */
 	unsigned int closes_pending;
+	/* The guest opened again before the daemon's CLOSE_DONE: CHANNEL_OPEN
+	 * waits for it, so the daemon never sees the new open while it may
+	 * still touch the old one (and the in-flight region is cleared in
+	 * between). */
+	bool open_deferred;
 	uint64_t open_since;	/* ms: CHANNEL_OPEN sent, reply due; 0: none */
 	uint64_t close_since;	/* ms: first pending CHANNEL_CLOSE; 0: none */
 	struct status_kv kv[VSP_STATUS_PER_CHANNEL];

@@ -432,6 +432,9 @@ static void open_to_daemon(struct harness *h, int d, uint32_t relid)
 
 /* ---- tests ------------------------------------------------------------------- */
 
+static int inflight_get(struct harness *h, int d, uint32_t relid,
+			uint64_t size, uint64_t *got);
+
 static void test_open_refused_then_accepted(void **state)
 {
 	struct harness *h = hnew();
@@ -514,6 +517,42 @@ static void test_open_without_daemon(void **state)
 	pump(h);
 	assert_true(gopen_result(h, relid) > 0);
 	assert_int_equal(chan(h, relid)->state, CHAN_OFFERED);
+	hfree(h);
+}
+
+/* The guest opens again before the daemon has closed: the daemon gets the
+ * new CHANNEL_OPEN only after its CLOSE_DONE, with the in-flight region
+ * cleared in between. */
+static void test_reopen_while_closing(void **state)
+{
+	struct harness *h = hnew();
+	uint32_t relid;
+	int d = setup_channel(h, &relid), fd, fds[VSP_MAX_FDS], nfds;
+	uint64_t size;
+	uint8_t b = 0;
+
+	fd = inflight_get(h, d, relid, 4096, &size);
+	assert_true(fd >= 0);
+	open_to_daemon(h, d, relid);
+	drelid(h, d, VSP_OPEN_REPLY, relid, 0);
+	assert_int_equal(gopen_result(h, relid), 0);
+	assert_int_equal(pwrite(fd, "x", 1, 10), 1);
+	gsimple(h, CHANNELMSG_CLOSECHANNEL, relid);
+	gopen(h, relid, 0x100);
+	assert_int_equal(chan(h, relid)->state, CHAN_OPENING);
+	assert_int_equal(drecv(h, d, NULL, NULL), VSP_CHANNEL_CLOSE);
+	assert_int_equal(drecv(h, d, NULL, NULL), -1);	/* no OPEN yet */
+	drelid(h, d, VSP_CLOSE_DONE, relid, 0);
+	assert_int_equal(pread(fd, &b, 1, 10), 1);
+	assert_int_equal(b, 0);
+	assert_int_equal(drecv(h, d, fds, &nfds), VSP_CHANNEL_OPEN);
+	assert_int_equal(nfds, 2);
+	vspc_close_fds(fds, nfds);
+	drelid(h, d, VSP_OPEN_REPLY, relid, 0);
+	assert_int_equal(gopen_result(h, relid), 0);
+	assert_int_equal(chan(h, relid)->state, CHAN_OPEN);
+	close(fd);
+	close(d);
 	hfree(h);
 }
 
@@ -1155,6 +1194,7 @@ int main(void)
 		cmocka_unit_test(test_open_refused_then_accepted),
 		cmocka_unit_test(test_open_timeout),
 		cmocka_unit_test(test_open_without_daemon),
+		cmocka_unit_test(test_reopen_while_closing),
 		cmocka_unit_test(test_kick_fd_failure),
 		cmocka_unit_test(test_call_fd_failure),
 		cmocka_unit_test(test_subchannels),
