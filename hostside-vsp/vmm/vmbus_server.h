@@ -57,6 +57,8 @@ struct vmbus_gpadl {
  *   OFFERED --OPENCHANNEL--> OPENING --daemon says 0--> OPEN
  *   OPENING --refused, timeout, no daemon--> OFFERED (failed OPEN_RESULT)
  *   OPEN --CLOSECHANNEL--> CLOSING --daemon's CLOSE_DONE--> OFFERED
+ *   CLOSING --OPENCHANNEL--> OPENING (the daemon hears of the open after
+ *   its CLOSE_DONE)
  *   OFFERED..CLOSING --rescind--> RESCINDING --RELID_RELEASED--> RESCINDED
  *   PENDING --rescind--> RESCINDED --reoffer--> PENDING (offered at once
  *   when the guest is there)
