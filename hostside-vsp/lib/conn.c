@@ -28,7 +28,7 @@
 
 struct vsp *vsp_connect(const char *path, const char *name, int *err)
 {
-	int fd = vsp_unix_connect(path);
+	int fd = vspc_unix_connect(path);
 
 	if (fd < 0) {
 		*err = fd;
@@ -72,7 +72,7 @@ struct vsp *vsp_connect_fd(int fd, const char *name, int *errp)
 			goto fail;
 		}
 	}
-	err = vsp_send_hello(fd, VSP_ROLE_DAEMON, v->name);
+	err = vspc_send_hello(fd, VSP_ROLE_DAEMON, v->name);
 	if (err)
 		goto fail;
 	err = vsp_wait_readable(fd, VSP_CONNECT_TIMEOUT_MS);

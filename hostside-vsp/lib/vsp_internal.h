@@ -198,8 +198,6 @@ int vsp_send_msg(struct vsp *v, const void *msg, u32 len);
 int vsp_recv_msg_flags(int fd, void *buf, u32 buf_len, int *fds, int *nfds,
 		       int flags);
 int vsp_recv_msg(int fd, void *buf, u32 buf_len, int *fds, int *nfds);
-int vsp_unix_connect(const char *path);
-int vsp_send_hello(int fd, u32 role, const char *name);
 /* 0 when fd is readable, -ETIMEDOUT, -errno */
 int vsp_wait_readable(int fd, int timeout_ms);
 
