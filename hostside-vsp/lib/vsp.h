@@ -78,9 +78,10 @@ struct vsp_chan_ops {
 	 * A request an earlier daemon (or this one, before a restart of
 	 * the connection) took with vsp_chan_take() and never completed,
 	 * from the channel's in-flight region: finish it, then
-	 * vsp_chan_complete(ch, token).  Called in the order the requests
-	 * were taken, after on_open and before the first on_kick.  Channel
-	 * thread.  Needed when the channel has an in-flight region.
+	 * vsp_chan_complete(ch, token).  pkt points into the region and
+	 * stays valid until that call or on_close.  Called in the order the
+	 * requests were taken, after on_open and before the first on_kick.
+	 * Channel thread.  Needed when the channel has an in-flight region.
 	 */
 	void (*on_replay)(struct vsp_chan *ch, const void *pkt, u32 len,
 			  u64 token);
