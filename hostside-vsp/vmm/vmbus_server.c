@@ -841,18 +841,23 @@ struct vmbus_channel *vmbus_server_add_offer(struct vmbus_server *s,
 					     const uint8_t *user_defined)
 {
 	struct vmbus_channel *ch = NULL;
+	bool used[VMBUS_MAX_CHANNELS + 1] = { false };
 	uint32_t relid = 1;
 	unsigned int i;
 
 	if (vmbus_server_find_instance(s, instance, sub_channel_index))
 		return NULL;
-	for (i = 0; i < VMBUS_MAX_CHANNELS && !ch; i++)
-		if (s->chan[i].state == CHAN_FREE)
+	/* One pass: a free slot and the relids in use (many channels). */
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		if (s->chan[i].state != CHAN_FREE)
+			used[s->chan[i].relid] = true;
+		else if (!ch)
 			ch = &s->chan[i];
+	}
 	if (!ch)
 		return NULL;
 	/* The lowest free relid: it indexes the guest's event bitmap. */
-	while (vmbus_server_channel(s, relid))
+	while (used[relid])
 		relid++;
 	memset(ch, 0, sizeof(*ch));
 	ch->relid = relid;

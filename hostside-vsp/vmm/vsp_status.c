@@ -216,16 +216,22 @@ static int render_page(struct vsp_server *v, struct outbuf *o, bool json,
 {
 	struct vmbus_server *s = &v->vm->bus;
 	uint64_t now = vsp_now(v);
+	struct vmbus_channel *by_relid[VMBUS_MAX_RELID + 1] = { NULL };
 	uint32_t relid;
+	unsigned int i;
 	bool any = false;
 
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++)
+		if (s->chan[i].state != CHAN_FREE &&
+		    s->chan[i].relid <= VMBUS_MAX_RELID)
+			by_relid[s->chan[i].relid] = &s->chan[i];
 	o->len = 0;
 	o->oom = false;
 	*next = 0;
 	if (first == 0)
 		render_header(v, o, json);
 	for (relid = first ? first : 1; relid <= VMBUS_MAX_RELID; relid++) {
-		struct vmbus_channel *ch = vmbus_server_channel(s, relid);
+		struct vmbus_channel *ch = by_relid[relid];
 		size_t mark = o->len;
 
 		if (!ch)

@@ -796,6 +796,17 @@ static void test_many_offers(void **state)
 	assert_int_equal(t->nout, n + 1);
 	for (i = 0; i < n; i++)
 		assert_int_equal(t->out[i].data[0], CHANNELMSG_OFFERCHANNEL);
+	/* Up to relid 2047, each relid once; then no more. */
+	for (i = n; i < VMBUS_MAX_CHANNELS; i++) {
+		inst.b[14] = (uint8_t)(i >> 8);
+		inst.b[15] = (uint8_t)i;
+		assert_non_null(vmbus_server_add_offer(&t->s, &heartbeat, &inst,
+						       0, 0, 0, NULL));
+	}
+	inst.b[13] = 1;
+	assert_null(vmbus_server_add_offer(&t->s, &heartbeat, &inst, 0, 0, 0, NULL));
+	for (i = 1; i <= VMBUS_MAX_RELID; i++)
+		assert_non_null(vmbus_server_channel(&t->s, i));
 	free(t);
 }
 
