@@ -149,16 +149,15 @@ static void do_open(struct vsp *v, struct vsp_chan *ch,
 	ENL_WR_ONCE(ch->in.hdr->interrupt_mask, 0);
 	ENL_MB();
 	/* Sends from on_open must work: open before asking the daemon. */
-	__atomic_store_n(&ch->open, true, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&ch->lock);
+	vsp_chan_set_state(ch, VSP_CS_OPEN);
+	pthread_mutex_unlock(&ch->lock);
 	err = ch->ops->on_open ? ch->ops->on_open(ch) : 0;
 	if (err > 0 || err < -4095)
 		err = -EIO;	/* not an errno: refuse all the same */
 	if (err) {
 		vsp_info("relid %u: open refused by the daemon: %s", ch->relid,
 			 strerror(-err));
-		pthread_mutex_lock(&ch->lock);
-		__atomic_store_n(&ch->open, false, __ATOMIC_RELEASE);
-		pthread_mutex_unlock(&ch->lock);
 		goto unmap;
 	}
 	if (loop_chan(ch))
@@ -204,8 +203,7 @@ void vsp_chan_handle_open(struct vsp *v, const struct vsp_channel_open *m,
 		vsp_send_open_reply(v, m->relid, ENXIO);
 		return;
 	}
-	if (vsp_chan_open_now(ch) || ch->open_deferred ||
-	    __atomic_load_n(&ch->close_pending, __ATOMIC_ACQUIRE)) {
+	if (vsp_chan_state(ch) != VSP_CS_CLOSED) {
 		/* enl-host reopened without a close (should not happen). */
 		vsp_err("relid %u: opened again while open", m->relid);
 		vsp_chan_shutdown(ch);
@@ -213,10 +211,12 @@ void vsp_chan_handle_open(struct vsp *v, const struct vsp_channel_open *m,
 	if (ch->inflight_asked && !ch->inflight_answered) {
 		/* The region is on its way (INFLIGHT follows): requests a
 		 * dead daemon left must be replayed before new packets. */
-		ch->open_deferred = true;
 		ch->deferred_msg = *m;
 		ch->deferred_fds[0] = kick_fd;
 		ch->deferred_fds[1] = call_fd;
+		pthread_mutex_lock(&ch->lock);
+		vsp_chan_set_state(ch, VSP_CS_WAIT_REGION);
+		pthread_mutex_unlock(&ch->lock);
 		return;
 	}
 	do_open(v, ch, m, kick_fd, call_fd);
@@ -227,9 +227,11 @@ void vsp_chan_run_deferred_open(struct vsp_chan *ch)
 	struct vsp_channel_open m = ch->deferred_msg;
 	int kick_fd = ch->deferred_fds[0], call_fd = ch->deferred_fds[1];
 
-	if (!ch->open_deferred)
+	if (vsp_chan_state(ch) != VSP_CS_WAIT_REGION)
 		return;
-	ch->open_deferred = false;
+	pthread_mutex_lock(&ch->lock);
+	vsp_chan_set_state(ch, VSP_CS_CLOSED);
+	pthread_mutex_unlock(&ch->lock);
 	ch->deferred_fds[0] = ch->deferred_fds[1] = -1;
 	do_open(ch->v, ch, &m, kick_fd, call_fd);
 }
@@ -246,8 +248,7 @@ void vsp_chan_first_kick(struct vsp_chan *ch)
 static void chan_stop(struct vsp_chan *ch)
 {
 	pthread_mutex_lock(&ch->lock);
-	__atomic_store_n(&ch->open, false, __ATOMIC_RELEASE);
-	__atomic_store_n(&ch->close_pending, false, __ATOMIC_RELEASE);
+	vsp_chan_set_state(ch, VSP_CS_CLOSED);
 	close_fd(&ch->call_fd);
 	pthread_mutex_unlock(&ch->lock);
 	__atomic_store_n(&ch->timer_due_ms, 0, __ATOMIC_RELAXED);
@@ -261,18 +262,21 @@ static void chan_stop(struct vsp_chan *ch)
 
 void vsp_chan_shutdown(struct vsp_chan *ch)
 {
-	bool was_open;
+	enum vsp_chan_state s = vsp_chan_state(ch);
 
-	if (ch->open_deferred) {
+	if (s == VSP_CS_WAIT_REGION) {
 		/* never reached the daemon */
-		ch->open_deferred = false;
 		close_fd(&ch->deferred_fds[0]);
 		close_fd(&ch->deferred_fds[1]);
+		pthread_mutex_lock(&ch->lock);
+		vsp_chan_set_state(ch, VSP_CS_CLOSED);
+		pthread_mutex_unlock(&ch->lock);
+		return;
 	}
 	vsp_worker_stop(ch);
-	was_open = vsp_chan_open_now(ch) ||
-		   __atomic_load_n(&ch->close_pending, __ATOMIC_ACQUIRE);
-	if (!was_open)
+	/* (a worker may have failed the channel meanwhile: read again) */
+	s = vsp_chan_state(ch);
+	if (s != VSP_CS_OPEN && s != VSP_CS_FAILED)
 		return;
 	chan_stop(ch);
 	if (ch->ops->on_close)
@@ -285,10 +289,8 @@ void vsp_chan_fail(struct vsp_chan *ch, const char *why)
 
 	pthread_mutex_lock(&ch->lock);
 	was_open = vsp_chan_open_now(ch);
-	if (was_open) {
-		__atomic_store_n(&ch->open, false, __ATOMIC_RELEASE);
-		__atomic_store_n(&ch->close_pending, true, __ATOMIC_RELEASE);
-	}
+	if (was_open)
+		vsp_chan_set_state(ch, VSP_CS_FAILED);
 	pthread_mutex_unlock(&ch->lock);
 	if (!was_open)
 		return;
@@ -301,7 +303,7 @@ void vsp_chan_fail(struct vsp_chan *ch, const char *why)
 void vsp_chan_reap(struct vsp *v)
 {
 	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next)
-		if (__atomic_load_n(&ch->close_pending, __ATOMIC_ACQUIRE))
+		if (vsp_chan_state(ch) == VSP_CS_FAILED)
 			vsp_chan_shutdown(ch);
 }
 

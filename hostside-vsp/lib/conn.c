@@ -220,7 +220,8 @@ static struct vsp_chan *chan_by_cookie(struct vsp *v, u32 cookie)
 struct vsp_chan *vsp_chan_by_relid(struct vsp *v, u32 relid)
 {
 	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next)
-		if (ch->have_relid && ch->relid == relid)
+		if (ch->relid == relid && vsp_chan_state(ch) != VSP_CS_OFFERING &&
+		    vsp_chan_state(ch) != VSP_CS_OFFER_FAILED)
 			return ch;
 	return NULL;
 }
@@ -272,11 +273,10 @@ static void on_offer_result(struct vsp *v, const u8 *buf, u32 len,
 
 	memcpy(&m, buf, sizeof(m));
 	ch = chan_by_cookie(v, m.cookie);
-	if (!ch || ch->offer_done) {
+	if (!ch || vsp_chan_state(ch) != VSP_CS_OFFERING) {
 		vsp_err("OFFER_RESULT for unknown cookie %u", m.cookie);
 		return;
 	}
-	ch->offer_done = true;
 	ch->offer_status = m.status;
 	/* vsp_offer() returns before the messages after it are handled:
 	 * its caller has no channel pointer yet. */
@@ -286,13 +286,18 @@ static void on_offer_result(struct vsp *v, const u8 *buf, u32 len,
 			  (other && other != ch))) {
 		vsp_err("OFFER_RESULT: bad relid %u", m.relid);
 		ch->offer_status = EPROTO;
-	} else if (!m.status) {
+	}
+	pthread_mutex_lock(&ch->lock);
+	if (ch->offer_status) {
+		vsp_chan_set_state(ch, VSP_CS_OFFER_FAILED);
+	} else {
 		ch->relid = m.relid;
 		ch->connection_id = m.connection_id;
-		ch->have_relid = true;
-		if (ch->params.inflight_slots)
-			ask_inflight(v, ch);
+		vsp_chan_set_state(ch, VSP_CS_CLOSED);
 	}
+	pthread_mutex_unlock(&ch->lock);
+	if (!ch->offer_status && ch->params.inflight_slots)
+		ask_inflight(v, ch);
 	if (ch->offer_async) {
 		struct vsp_chan *p = ch->primary;
 		u16 idx = ch->params.sub_channel_index;
@@ -613,7 +618,7 @@ int vsp_offer(struct vsp *v, const struct vsp_offer_params *p,
 	v->chans = ch;
 
 	err = send_offer(v, ch);
-	while (!err && !ch->offer_done) {
+	while (!err && vsp_chan_state(ch) == VSP_CS_OFFERING) {
 		err = vsp_poll_once(v, 1000);
 		if (err > 0)
 			err = v->hung_up ? -ECONNRESET : -EINTR;

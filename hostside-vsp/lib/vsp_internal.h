@@ -88,6 +88,33 @@ struct vsp_inflight_slot {
 	u8 pkt[];
 };
 
+/*
+ * A channel's state, one value (the loop thread moves it; senders and the
+ * worker read it, so it is stored atomically, under ch->lock):
+ *
+ *   OFFERING      OFFER sent, no OFFER_RESULT yet
+ *   OFFER_FAILED  OFFER_RESULT refused it (the object is about to go)
+ *   CLOSED        offered (relid known), not open: the guest has not
+ *                 opened it, closed it, or its open was refused
+ *   WAIT_REGION   a CHANNEL_OPEN is held until the in-flight region
+ *                 arrives (deferred_msg, deferred_fds)
+ *   OPEN          rings mapped and in use; the daemon said yes
+ *   FAILED        stopped on any thread (corrupt ring, no worker): no
+ *                 ring access; the loop still has to tear down and call
+ *                 on_close, then CLOSED
+ *
+ * Whether the offer is rescinded is apart (rescinded): a rescinded offer
+ * is CLOSED, and a reoffer leaves it so until the guest opens it.
+ */
+enum vsp_chan_state {
+	VSP_CS_OFFERING,
+	VSP_CS_OFFER_FAILED,
+	VSP_CS_CLOSED,
+	VSP_CS_WAIT_REGION,
+	VSP_CS_OPEN,
+	VSP_CS_FAILED,
+};
+
 struct vsp_chan {
 	struct vsp_chan *next;
 	struct vsp *v;
@@ -98,20 +125,13 @@ struct vsp_chan {
 	u32 cookie;
 	u32 relid;
 	u32 connection_id;
-	bool have_relid;	/* OFFER_RESULT received with status 0 */
-	bool offer_done;	/* OFFER_RESULT arrived */
+	enum vsp_chan_state state;	/* atomic; written under lock */
 	bool offer_async;	/* a subchannel: result to on_subchannel */
-	u32 offer_status;
+	u32 offer_status;	/* OFFER_RESULT's, or EPROTO */
 	bool rescinded;
 	bool warned_sief;
-	/*
-	 * open and close_pending are read by other threads (senders,
-	 * workers): atomics, written under lock.
-	 */
-	bool open;		/* rings usable */
-	bool close_pending;	/* failed: on_close still to be called */
-	/* lock: the host-to-guest ring, call_fd, sief_gpa, the in-flight
-	 * free list and open_gen */
+	/* lock: state changes, the host-to-guest ring, call_fd, sief_gpa,
+	 * the in-flight free list and open_gen */
 	pthread_mutex_t lock;
 	struct vsp_channel_open open_msg;
 	struct vsp_gpadl_map *ring_gpadl;
@@ -128,8 +148,7 @@ struct vsp_chan {
 	bool worker_running;
 	int worker_fd;		/* eventfd: wake the worker */
 	int worker_stop;	/* atomic */
-	/* a CHANNEL_OPEN waiting for the in-flight region */
-	bool open_deferred;
+	/* WAIT_REGION: the CHANNEL_OPEN waiting for the in-flight region */
 	struct vsp_channel_open deferred_msg;
 	int deferred_fds[2];
 	bool inflight_asked;	/* INFLIGHT_GET sent on this connection */
@@ -238,9 +257,19 @@ void vsp_chan_first_kick(struct vsp_chan *ch);
 struct vsp_chan *vsp_chan_new(struct vsp *v, const struct vsp_offer_params *p,
 			      const struct vsp_chan_ops *ops, void *priv);
 void vsp_chan_free(struct vsp_chan *ch);
+static inline enum vsp_chan_state vsp_chan_state(const struct vsp_chan *ch)
+{
+	return __atomic_load_n(&ch->state, __ATOMIC_ACQUIRE);
+}
+/* Set the state (loop thread, or vsp_chan_fail()); ch->lock held. */
+static inline void vsp_chan_set_state(struct vsp_chan *ch,
+				      enum vsp_chan_state s)
+{
+	__atomic_store_n(&ch->state, s, __ATOMIC_RELEASE);
+}
 static inline bool vsp_chan_open_now(const struct vsp_chan *ch)
 {
-	return __atomic_load_n(&ch->open, __ATOMIC_ACQUIRE);
+	return vsp_chan_state(ch) == VSP_CS_OPEN;
 }
 
 /* ---- in-flight region (inflight.c) ------------------------------------ */
