@@ -582,8 +582,12 @@ static void test_dispatch(void **state)
 	send_gpadl(f, 5, 3, pfn, 4, 3, 1, 0);
 	send_open(f, 5, 3, 1, 2);			/* first ring has no data page */
 	send_open(f, 5, 3, 3, 2);			/* second ring has no data page */
+	/* a one-page ring GPADL: "total - 2" must not wrap into a pass */
+	send_gpadl(f, 5, 8, pfn, 1, 0, 1, 0);
+	send_open(f, 5, 8, 2, 2);
 	pump(f);
 	assert_int_equal(f->opens, 0);
+	expect_open_reply(f, 5, EINVAL);
 	expect_open_reply(f, 5, EINVAL);
 	expect_open_reply(f, 5, EINVAL);
 	send_open(f, 5, 3, 2, 2);
