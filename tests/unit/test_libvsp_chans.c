@@ -79,26 +79,27 @@ static void e_kick(struct vsp_chan *ch)
 	u32 len;
 	int r;
 
-	e->kicks++;
 	for (;;) {
 		r = e->use_take ? vsp_chan_take(ch, pkt, sizeof(pkt), &len, &token)
 				: vsp_chan_recv(ch, pkt, sizeof(pkt), &len);
 		if (r != 1)
 			break;
-		e->packets++;
 		e_finish(ch, e, pkt, token);
+		/* counted when done: a worker's counts are waited for */
+		__atomic_fetch_add(&e->packets, 1, __ATOMIC_RELEASE);
 	}
 	if (e->keep)
 		vsp_status_set(vsp_chan_vsp(ch), vsp_chan_relid(ch), "taken",
 			       "%d", e->ntokens);
+	__atomic_fetch_add(&e->kicks, 1, __ATOMIC_RELEASE);
 }
 
 static void e_replay(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 {
 	struct echo *e = vsp_chan_priv(ch);
 
-	e->replays++;
 	e_finish(ch, e, pkt, token);
+	__atomic_fetch_add(&e->replays, 1, __ATOMIC_RELEASE);
 }
 
 static void e_subchannel(struct vsp_chan *p, struct vsp_chan *sub, u16 index,
@@ -437,6 +438,7 @@ static void test_subchannels(void **state)
 static void inflight_params(struct vsp_offer_params *p)
 {
 	params_init(p, 0x77);
+	p->flags = 0;
 	p->inflight_slots = IF_SLOTS;
 	p->inflight_pkt_max = IF_PKT;
 }
@@ -460,7 +462,7 @@ static void host_inflight(struct fk_host *h, int *region, u32 relid)
 }
 
 /* the first daemon, in a child: takes everything, completes nothing */
-static void child_daemon(int fd)
+static void child_daemon(int fd, u32 flags)
 {
 	struct echo e = { .keep = true, .use_take = true };
 	struct vsp_offer_params p;
@@ -471,13 +473,26 @@ static void child_daemon(int fd)
 	if (!v)
 		_exit(10);
 	inflight_params(&p);
+	p.flags = flags;
 	if (vsp_offer(v, &p, &echo_ops, &e, &ch))
 		_exit(11);
 	vsp_run(v);
 	_exit(0);
 }
 
-static void test_inflight_kill9(void **state)
+/* Wait (pumping the loop) until *counter reaches want: a worker may be
+ * the one counting. */
+static void pump_until(struct rig *r, const int *counter, int want)
+{
+	u64 end = vsp_now_ms() + 5000;
+
+	while (__atomic_load_n(counter, __ATOMIC_ACQUIRE) < want &&
+	       vsp_now_ms() < end)
+		assert_int_equal(vsp_poll_once(r->v, 10), 0);
+	assert_int_equal(__atomic_load_n(counter, __ATOMIC_ACQUIRE), want);
+}
+
+static void inflight_kill9(u32 flags)
 {
 	struct rig r;
 	struct echo e = { .use_take = true };
@@ -499,7 +514,7 @@ static void test_inflight_kill9(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(sv[0]);
-		child_daemon(sv[1]);
+		child_daemon(sv[1], flags);
 	}
 	close(sv[1]);
 	fk_expect(&r.h, VSP_HELLO, 5000);
@@ -540,6 +555,7 @@ static void test_inflight_kill9(void **state)
 	assert_non_null(r.v);
 	fk_expect(&r.h, VSP_HELLO, 0);
 	inflight_params(&p);
+	p.flags = flags;
 	fk_offer_result(&r.h, 1, 0, 40);
 	fk_open(&r.h, &c);
 	assert_int_equal(vsp_offer(r.v, &p, &echo_ops, &e, &ch), 0);
@@ -551,7 +567,8 @@ static void test_inflight_kill9(void **state)
 	expect_open_reply(&r, 40, 0);
 
 	/* the five requests, replayed in order, answered, forgotten */
-	assert_int_equal(e.replays, 5);
+	pump_until(&r, &e.replays, 5);
+	pump_until(&r, &e.kicks, 1);		/* the kick after the replay */
 	assert_int_equal(e.nseen, 5);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(e.seen[i], 100 + (u64)i);
@@ -562,7 +579,7 @@ static void test_inflight_kill9(void **state)
 	assert_int_equal(vsp_chan_inflight_count(ch), 0);
 	/* and new requests go on as usual */
 	fk_guest_send(&c, 200, "new", 3);
-	rig_pump(&r);
+	pump_until(&r, &e.packets, 1);
 	assert_int_equal(fk_guest_recv(&c, &tid, &type), 1);
 	assert_int_equal(tid, 200);
 	assert_int_equal(e.replays, 5);
@@ -570,6 +587,17 @@ static void test_inflight_kill9(void **state)
 	close(region);
 	fk_chan_fini(&c);
 	rig_free(&r);
+}
+
+static void test_inflight_kill9(void **state)
+{
+	inflight_kill9(0);
+}
+
+/* the same with worker threads: the replay runs on the new worker */
+static void test_inflight_kill9_workers(void **state)
+{
+	inflight_kill9(VSP_CHAN_WORKER);
 }
 
 /*
@@ -782,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_300_channels),
 		cmocka_unit_test(test_subchannels),
 		cmocka_unit_test(test_inflight_kill9),
+		cmocka_unit_test(test_inflight_kill9_workers),
 		cmocka_unit_test(test_inflight_interrupted_take),
 		cmocka_unit_test(test_inflight_full),
 		cmocka_unit_test(test_inflight_new_open),
