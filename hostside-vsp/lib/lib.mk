@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# libvsp: the static library every VSP daemon (and enlctl) links.  It also
-# carries the pure-C cores from include/enl/ (ring buffers, IC framing).
+# libvsp: the static library every VSP daemon links.  It also carries the
+# pure-C cores from include/enl/ (ring buffers, IC framing, packets) and
+# hostside-vsp/common (VSP_COMMON_SRCS, defined by vmm.mk's common.mk).
 # Included by the top-level Makefile.
 
 LIBVSP_DIR  := hostside-vsp/lib
