@@ -37,9 +37,11 @@ enum vsp_msg_type {
 	VSP_STATUS_SET = 5,	/* publish a key=value shown by enlctl status */
 	VSP_OPEN_REPLY = 6,	/* the daemon's answer to CHANNEL_OPEN */
 	VSP_INFLIGHT_GET = 7,	/* the daemon asks for a channel's in-flight region */
+	VSP_DAEMON_REPLY = 8,	/* the daemon's answer to a relayed DAEMON_CMD */
 	VSP_CTL_STATUS = 32,	/* enlctl: report; VSP_CTL_FLAG_JSON for JSON */
 	VSP_CTL_RESCIND = 33,	/* enlctl: rescind the offer of relid */
 	VSP_CTL_REOFFER = 34,	/* enlctl: offer a rescinded channel again */
+	VSP_CTL_DAEMON = 35,	/* enlctl: a command for a daemon, relayed */
 
 	/* enl-host -> daemon or enlctl */
 	VSP_WELCOME = 64,	/* daemons: fd[0] = guest-RAM memfd */
@@ -51,6 +53,7 @@ enum vsp_msg_type {
 	VSP_CHANNEL_TARGET = 70,	/* new target VP; fd[0] = new call irqfd */
 	VSP_CHANNEL_RESCINDED = 71,
 	VSP_INFLIGHT = 72,	/* answer to INFLIGHT_GET; fd[0] = its memfd */
+	VSP_DAEMON_CMD = 73,	/* a relayed enlctl command; answer DAEMON_REPLY */
 	VSP_CTL_REPLY = 96,
 };
 
@@ -238,5 +241,49 @@ struct vsp_ctl_reply {
 	char text[];
 } __attribute__((packed));
 ENL_SIZE_ASSERT(struct vsp_ctl_reply, 16);
+
+/*
+ * Operator commands for a daemon (enlctl shutdown, kvp, input ...), relayed
+ * by enl-host so that enlctl needs one socket only.  enlctl sends
+ * CTL_DAEMON naming the daemon by its HELLO name; enl-host forwards the
+ * command text as DAEMON_CMD with its own req_id and answers enlctl with
+ * CTL_REPLY once the daemon's DAEMON_REPLY (same req_id) arrives, or with
+ * ETIMEDOUT after timeout_ms (0: VSP_DAEMON_TIMEOUT_MS; at most
+ * VSP_DAEMON_TIMEOUT_MAX_MS), ENOENT when no such daemon is connected, or
+ * EPIPE when it disconnects first.  The command is one NUL-terminated
+ * line of words ("shutdown --reboot", "kvp set 0 key value"); the daemon
+ * defines its words.  DAEMON_REPLY: status 0 or a positive errno, and a
+ * NUL-terminated text (the result, or a one-line error) that enl-host
+ * hands to enlctl as CTL_REPLY's text.
+ */
+#define VSP_CMD_LEN			4096
+#define VSP_DAEMON_TIMEOUT_MS		10000
+#define VSP_DAEMON_TIMEOUT_MAX_MS	600000
+
+struct vsp_ctl_daemon {
+	struct vsp_hdr hdr;
+	char daemon[VSP_NAME_LEN];	/* HELLO name, NUL-terminated */
+	u32 timeout_ms;
+	u32 reserved;
+	char cmd[VSP_CMD_LEN];		/* NUL-terminated */
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_ctl_daemon, 8 + 32 + 8 + 4096);
+
+struct vsp_daemon_cmd {
+	struct vsp_hdr hdr;
+	u32 req_id;
+	u32 reserved;
+	char cmd[VSP_CMD_LEN];		/* NUL-terminated */
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_daemon_cmd, 8 + 8 + 4096);
+
+/* Variable length: at least the header, text NUL-terminated within len. */
+struct vsp_daemon_reply {
+	struct vsp_hdr hdr;
+	u32 req_id;
+	u32 status;
+	char text[];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_daemon_reply, 16);
 
 #endif
