@@ -45,6 +45,12 @@ HOST_PKGS=(
 	acpica-tools libcmocka-dev dkms socat
 )
 
+# User space for the L2 guest images beside busybox: Debian's own
+# hyperv-daemons (the integration services' user-space half, run unmodified
+# on our modules), evtest (input checks), and the libc they need.  Unpacked
+# into $ENL_CACHE/guest-root, never installed on this host.
+GUEST_DEBS=(libc6 libgcc-s1 hyperv-daemons evtest)
+
 log()  { echo "deps: $*" >&2; }
 die()  { echo "deps: $*" >&2; exit 1; }
 
@@ -203,6 +209,25 @@ fetch_headers() {
 	echo "$dir" > "$dir/.complete"
 }
 
+# $ENL_CACHE/guest-root: GUEST_DEBS unpacked, for tests/nested/lib.sh to
+# add to every L2 image.  Redone when the list changes.
+fetch_guest_root() {
+	local dir=$ENL_CACHE/guest-root tmp p want
+	want="${GUEST_DEBS[*]}"
+	[[ -f $dir/.complete && $(cat "$dir/.complete") == "$want" ]] && return 0
+	mkdir -p "$ENL_CACHE"
+	tmp=$(mktemp -d "$ENL_CACHE/.guest-root.XXXXXX")
+	for p in "${GUEST_DEBS[@]}"; do
+		dpkg-deb -x "$(fetch_deb "$p")" "$tmp"
+	done
+	# Only what runs in the guest: no docs, manuals, units or locales.
+	rm -rf "$tmp"/usr/share/{doc,man,info,locale,lintian} "$tmp"/lib/systemd "$tmp"/usr/lib/systemd \
+		"$tmp"/usr/lib/x86_64-linux-gnu/gconv
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	echo "$want" > "$dir/.complete"
+}
+
 write_lists() {
 	local series pkg krel
 	mkdir -p "$TOP/build"
@@ -236,6 +261,7 @@ main() {
 		fetch_kernel "$pkg" "$krel"
 		fetch_headers "$krel"
 	done < "$RESOLVED"
+	fetch_guest_root
 
 	write_lists
 }
