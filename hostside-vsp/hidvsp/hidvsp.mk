@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# enl-hidvsp, the synthetic mouse and keyboard daemon.  Included by the
+# top-level Makefile; links libvsp (hostside-vsp/lib/lib.mk).
+
+HIDVSP_DIR  := hostside-vsp/hidvsp
+HIDVSP_SRCS := $(HIDVSP_DIR)/main.c $(HIDVSP_DIR)/mouse.c $(HIDVSP_DIR)/keyboard.c \
+	       $(HIDVSP_DIR)/input.c include/enl/synthhid.c
+HIDVSP_OBJS := $(patsubst %.c,$(OBJ)/hidvsp/%.o,$(HIDVSP_SRCS))
+
+daemons: $(BIN)/enl-hidvsp
+
+$(OBJ)/hidvsp/%.o: $(TOP)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
+
+$(BIN)/enl-hidvsp: $(HIDVSP_OBJS) $(LIBVSP_A)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LDFLAGS)
+
+-include $(HIDVSP_OBJS:.o=.d)
