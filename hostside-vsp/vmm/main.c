@@ -46,6 +46,7 @@ static const char usage[] =
 "  -s, --socket PATH    VSP socket for daemons and enlctl\n"
 "                       (default " DEFAULT_SOCKET ")\n"
 "      --no-ic          do not start enl-icvsp (integration services)\n"
+"      --no-input       do not start enl-hidvsp (synthetic mouse and keyboard)\n"
 "      --vmbus-version V  highest VMBus version to accept, 2.4 to 5.3\n"
 "                       (default 5.3; lower ones test older guest paths)\n"
 "      --check-kvm      check that /dev/kvm can run a Hyper-V guest, then exit\n"
@@ -249,8 +250,8 @@ stop:
 	return status;
 }
 
-/* enl-icvsp lives next to enl-host. */
-static pid_t spawn_icvsp(const char *socket)
+/* The VSP daemons live next to enl-host; opt is the option that skips one. */
+static pid_t spawn_daemon(const char *name, const char *opt, const char *socket)
 {
 	char self[PATH_MAX], path[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -261,10 +262,10 @@ static pid_t spawn_icvsp(const char *socket)
 		return -1;
 	}
 	self[n] = 0;
-	snprintf(path, sizeof(path), "%s/enl-icvsp", dirname(self));
+	snprintf(path, sizeof(path), "%s/%s", dirname(self), name);
 	if (access(path, X_OK) < 0) {
-		enl_err("cannot run %s: %s (install it next to enl-host, or pass --no-ic)",
-			path, strerror(errno));
+		enl_err("cannot run %s: %s (install it next to enl-host, or pass %s)",
+			path, strerror(errno), opt);
 		return -1;
 	}
 	pid = fork();
@@ -311,6 +312,7 @@ int main(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "no-ic", no_argument, NULL, 'N' },
+		{ "no-input", no_argument, NULL, 'I' },
 		{ "vmbus-version", required_argument, NULL, 'V' },
 		{ "check-kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
@@ -322,7 +324,7 @@ int main(int argc, char **argv)
 		.ncpus = 1,
 		.socket = DEFAULT_SOCKET,
 	};
-	pid_t ic_pid = -1;
+	pid_t ic_pid = -1, hid_pid = -1;
 	struct vm vm = { .kvm_fd = -1 };
 	struct sysinfo si;
 	sigset_t sigs;
@@ -360,6 +362,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			cfg.no_ic = true;
+			break;
+		case 'I':
+			cfg.no_input = true;
 			break;
 		case 'V':
 			if (vmbus_server_parse_version(optarg, &cfg.vmbus_version) < 0)
@@ -426,17 +431,33 @@ int main(int argc, char **argv)
 		return ENL_EXIT_ERROR;
 	}
 	if (!cfg.no_ic) {
-		ic_pid = spawn_icvsp(cfg.socket);
+		ic_pid = spawn_daemon("enl-icvsp", "--no-ic", cfg.socket);
 		if (ic_pid < 0) {
 			vm_destroy(&vm);
 			return ENL_EXIT_ERROR;
 		}
 	}
-	status = run_vm(&vm, sig_fd);
-	if (ic_pid > 0) {
-		kill(ic_pid, SIGTERM);
-		waitpid(ic_pid, NULL, 0);
+	/* Hyper-V always offers the mouse and keyboard: so do we. */
+	if (!cfg.no_input) {
+		hid_pid = spawn_daemon("enl-hidvsp", "--no-input", cfg.socket);
+		if (hid_pid < 0) {
+			if (ic_pid > 0) {
+				kill(ic_pid, SIGTERM);
+				waitpid(ic_pid, NULL, 0);
+			}
+			vm_destroy(&vm);
+			return ENL_EXIT_ERROR;
+		}
 	}
+	status = run_vm(&vm, sig_fd);
+	if (ic_pid > 0)
+		kill(ic_pid, SIGTERM);
+	if (hid_pid > 0)
+		kill(hid_pid, SIGTERM);
+	if (ic_pid > 0)
+		waitpid(ic_pid, NULL, 0);
+	if (hid_pid > 0)
+		waitpid(hid_pid, NULL, 0);
 	vm_destroy(&vm);
 	close(sig_fd);
 	return status;

@@ -75,6 +75,7 @@ struct vm_config {
 	unsigned int ncpus;
 	const char *socket;	/* VSP socket path */
 	bool no_ic;		/* do not spawn enl-icvsp */
+	bool no_input;		/* do not spawn enl-hidvsp */
 	uint32_t vmbus_version;	/* highest VMBus version offered; 0: all */
 };
 
