@@ -63,6 +63,30 @@ int vspc_send_hello(int fd, uint32_t role, const char *name);
 int vspc_ctl_request(const char *path, uint32_t type, uint32_t flags,
 		     uint32_t relid, uint32_t *status, char **text);
 
+/*
+ * Control client: relay cmd (one line) to the daemon whose HELLO name is
+ * daemon, through enl-host (CTL_DAEMON), and wait for the answer: 0 with
+ * *status (the daemon's, or enl-host's ENOENT / EPIPE / ETIMEDOUT / EBUSY
+ * / EINVAL) and *text (malloc'd), or a negative errno (-EINVAL for a bad
+ * argument, socket errors, -ETIMEDOUT when enl-host stays silent).
+ * timeout_ms 0: VSP_DAEMON_TIMEOUT_MS.
+ */
+int vspc_ctl_daemon(const char *path, const char *daemon, uint32_t timeout_ms,
+		    const char *cmd, uint32_t *status, char **text);
+
+/*
+ * The words of a relayed command line (docs/vsp-socket.md "Commands for a
+ * daemon"): words are separated by one space; inside a word, bytes up to
+ * 0x20, 0x7f and '%' are written %XX, so that any word (a KVP value with
+ * spaces, a path) survives.  vspc_cmd_encode() appends word to line
+ * (cap bytes, NUL-terminated), with a space before it unless line is
+ * empty: 0, or -ENOSPC (line unchanged).  vspc_cmd_split() cuts line in
+ * place into at most max words, decoding each: the number of words, or
+ * -EINVAL (a bad %XX, an empty word, a decoded NUL, more than max).
+ */
+int vspc_cmd_encode(char *line, size_t cap, const char *word);
+int vspc_cmd_split(char *line, char **words, int max);
+
 /* Close the valid ones of n descriptors and set them to -1. */
 void vspc_close_fds(int *fds, int n);
 

@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * enlctl: the operator's tool.  Talks to a running enl-host over its VSP
- * socket as a control client (docs/vsp-socket.md "Control clients").
- *
- *   enlctl --vm SOCKET status [--json]
- *   enlctl --vm SOCKET rescind RELID
- *   enlctl --vm SOCKET reoffer RELID
+ * enlctl's own commands: enl-host's status report, rescind / reoffer of a
+ * channel, and `daemon NAME CMD...`, the generic relay to any daemon.
  *
  * The status report comes in pages (by relid); enlctl asks until the last
  * one, so a report of any size arrives whole, and the JSON form is one
@@ -21,28 +17,8 @@
 #include <string.h>
 
 #include <enl/vmbus_msg.h>
+#include "enlctl.h"
 #include "hostside-vsp/common/vsp_common.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: enlctl --vm SOCKET COMMAND\n"
-		"Ask a running enl-host about its VM.\n"
-		"commands:\n"
-		"  status [--json]   VM, VMBus and channel state, daemon status\n"
-		"  rescind RELID     withdraw the offer of channel RELID\n"
-		"  reoffer RELID     offer a rescinded channel again\n"
-		"options:\n"
-		"  --vm SOCKET       enl-host's VSP socket\n"
-		"  -h, --help        this text\n");
-}
-
-static void bad_usage(const char *msg, const char *arg)
-{
-	fprintf(stderr, "enlctl: %s%s%s (try --help)\n", msg,
-		arg ? ": " : "", arg ? arg : "");
-	exit(2);
-}
 
 static uint32_t parse_relid(const char *s)
 {
@@ -52,103 +28,86 @@ static uint32_t parse_relid(const char *s)
 	errno = 0;
 	r = strtoul(s, &end, 0);
 	if (errno || *end || end == s || r == 0 || r > VMBUS_MAX_RELID)
-		bad_usage("bad RELID", s);
+		enlctl_usage_error("bad RELID", s);
 	return (uint32_t)r;
 }
 
-/* Printable ASCII, tabs and newlines; everything else as '?'. */
-static void put_clean(const char *s, FILE *f)
+/* One VSP_CTL_* request to enl-host; prints its answer. */
+static int ctl(const struct enlctl *e, const char *what, uint32_t type,
+	       uint32_t flags, uint32_t relid)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		fputc((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ? c : '?',
-		      f);
-	}
-}
-
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "vm", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *sock = NULL, *cmd;
-	uint32_t type, flags = 0, relid = 0, status = 0;
-	bool json = false;
+	uint32_t status = 0;
 	char *text = NULL;
-	int c, err;
+	int err = vspc_ctl_request(e->sock, type, flags, relid, &status, &text);
 
-	opterr = 0;
-	/* options may follow the command too: "status --json" */
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			sock = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-			bad_usage("option needs an argument", argv[optind - 1]);
-			break;
-		default:
-			bad_usage("unknown option", argv[optind - 1]);
-		}
-	}
-	if (!sock)
-		bad_usage("--vm SOCKET is required", NULL);
-	if (optind >= argc)
-		bad_usage("no command", NULL);
-	cmd = argv[optind++];
-	if (!strcmp(cmd, "status")) {
-		type = VSP_CTL_STATUS;
-		if (json)
-			flags |= VSP_CTL_FLAG_JSON;
-	} else if (!strcmp(cmd, "rescind") || !strcmp(cmd, "reoffer")) {
-		type = !strcmp(cmd, "rescind") ? VSP_CTL_RESCIND : VSP_CTL_REOFFER;
-		if (optind >= argc)
-			bad_usage("RELID missing", cmd);
-		relid = parse_relid(argv[optind++]);
-		if (json)
-			bad_usage("--json only goes with status", NULL);
-	} else {
-		bad_usage("unknown command", cmd);
-	}
-	if (optind < argc)
-		bad_usage("unexpected argument", argv[optind]);
-
-	err = vspc_ctl_request(sock, type, flags, relid, &status, &text);
-	if (err) {
-		if (err == -ENOENT || err == -ECONNREFUSED)
-			fprintf(stderr, "enlctl: cannot connect to %s (is enl-host running?)\n",
-				sock);
-		else if (err == -ECONNRESET)
-			fprintf(stderr, "enlctl: %s: enl-host closed the connection without answering\n",
-				sock);
-		else
-			fprintf(stderr, "enlctl: %s: %s\n", sock, strerror(-err));
-		free(text);
-		return 1;
-	}
+	if (err)
+		return enlctl_conn_error(e, err);
 	if (status) {
 		/* Errors are one line; a partial report is not printed. */
-		fprintf(stderr, "enlctl: %s: %s%s", cmd, strerror((int)status),
+		fprintf(stderr, "enlctl: %s: %s%s", what, strerror((int)status),
 			text[0] ? ": " : "");
-		put_clean(text, stderr);
+		enlctl_put_clean(text, stderr);
 		if (!text[0] || text[strlen(text) - 1] != '\n')
 			fputc('\n', stderr);
 		free(text);
 		return 1;
 	}
-	put_clean(text, stdout);
+	enlctl_put_clean(text, stdout);
 	if (text[0] && text[strlen(text) - 1] != '\n')
 		putchar('\n');
 	free(text);
 	return 0;
 }
+
+static int run_status(const struct enlctl *e, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t flags = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'j')
+			enlctl_usage_error("unknown option", argv[optind - 1]);
+		flags |= VSP_CTL_FLAG_JSON;
+	}
+	if (optind < argc)
+		enlctl_usage_error("unexpected argument", argv[optind]);
+	return ctl(e, "status", VSP_CTL_STATUS, flags, 0);
+}
+
+static int run_relid(const struct enlctl *e, int argc, char **argv)
+{
+	bool rescind = !strcmp(argv[0], "rescind");
+
+	if (argc < 2)
+		enlctl_usage_error("RELID missing", argv[0]);
+	if (argc > 2)
+		enlctl_usage_error("unexpected argument", argv[2]);
+	return ctl(e, argv[0], rescind ? VSP_CTL_RESCIND : VSP_CTL_REOFFER, 0,
+		   parse_relid(argv[1]));
+}
+
+static int run_daemon(const struct enlctl *e, int argc, char **argv)
+{
+	if (argc < 3)
+		enlctl_usage_error("usage: daemon NAME CMD [ARGS...]", NULL);
+	if (strlen(argv[1]) >= VSP_NAME_LEN)
+		enlctl_usage_error("daemon name too long", argv[1]);
+	return enlctl_daemon_words(e, argv[1], 0, argv[2], argc - 2,
+				   (const char *const *)argv + 2);
+}
+
+static const struct enlctl_cmd core_cmds[] = {
+	{ "status", "[--json]",
+	  "VM, VMBus and channel state, daemon status", run_status },
+	{ "rescind", "RELID", "withdraw the offer of channel RELID", run_relid },
+	{ "reoffer", "RELID", "offer a rescinded channel again", run_relid },
+	{ "daemon", "NAME CMD [ARGS...]",
+	  "send a command to the daemon named NAME (its HELLO name)",
+	  run_daemon },
+};
+
+ENLCTL_GROUP(core, core_cmds);

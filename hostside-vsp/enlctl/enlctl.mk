@@ -3,7 +3,8 @@
 # Makefile; links the code shared by both ends of the VSP socket
 # (hostside-vsp/common, VSP_COMMON_OBJS from vmm.mk's common.mk).
 
-ENLCTL_SRCS := hostside-vsp/enlctl/enlctl.c
+# Every .c here: a command group is one file (enlctl.h).
+ENLCTL_SRCS := $(sort $(patsubst $(TOP)/%,%,$(wildcard $(TOP)/hostside-vsp/enlctl/*.c)))
 ENLCTL_OBJS := $(patsubst %.c,$(OBJ)/enlctl/%.o,$(ENLCTL_SRCS))
 
 daemons: $(BIN)/enlctl

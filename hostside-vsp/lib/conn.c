@@ -486,6 +486,63 @@ static void on_inflight(struct vsp *v, const u8 *buf, u32 len, int *fds,
 	vsp_chan_run_deferred_open(ch);
 }
 
+/* A relayed enlctl command: to the daemon's handler, or ENOSYS. */
+static void on_daemon_cmd(struct vsp *v, const u8 *buf, u32 len, int *fds,
+			  int nfds)
+{
+	const struct vsp_daemon_cmd *m = (const void *)buf;
+	u32 req_id = m->req_id;
+
+	if (strnlen(m->cmd, sizeof(m->cmd)) == sizeof(m->cmd)) {
+		vsp_command_reply(v, req_id, EINVAL, "command not NUL-terminated");
+		return;
+	}
+	if (!v->cmd_fn) {
+		vsp_command_reply(v, req_id, ENOSYS,
+				  "daemon %s takes no commands", v->name);
+		return;
+	}
+	/* buf is the connection's receive buffer: the handler may send,
+	 * never receive, so it stays valid for the call. */
+	v->cmd_fn(v, req_id, m->cmd, v->cmd_priv);
+}
+
+void vsp_set_command_handler(struct vsp *v, vsp_command_fn fn, void *priv)
+{
+	v->cmd_fn = fn;
+	v->cmd_priv = priv;
+}
+
+int vsp_command_reply(struct vsp *v, u32 req_id, u32 status,
+		      const char *fmt, ...)
+{
+	struct vsp_daemon_reply *r = malloc(VSP_MSG_MAX);
+	size_t room = VSP_MSG_MAX - sizeof(*r);
+	va_list ap;
+	int n, err;
+
+	if (!r)
+		return -ENOMEM;
+	memset(r, 0, sizeof(*r));
+	va_start(ap, fmt);
+	n = vsnprintf(r->text, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= room)
+		n = (int)room - 1;	/* cut: vsnprintf ended it with NUL */
+	r->hdr.type = VSP_DAEMON_REPLY;
+	r->hdr.len = (u32)(sizeof(*r) + (size_t)n + 1);
+	r->req_id = req_id;
+	r->status = status;
+	err = vsp_send_msg(v, r, r->hdr.len);
+	free(r);
+	if (err)
+		vsp_err("reply to command %u not sent: %s", req_id,
+			strerror(-err));
+	return err;
+}
+
 /*
  * One row per message enl-host may send: its size (exact, or the
  * minimum when var), the fds it carries, and its handler.  Everything
@@ -509,6 +566,7 @@ static const struct msg_kind msg_kinds[] = {
 	{ VSP_CHANNEL_TARGET, sizeof(struct vsp_channel_target), false, 1, on_target },
 	{ VSP_CHANNEL_RESCINDED, sizeof(struct vsp_relid), false, 0, on_rescinded },
 	{ VSP_INFLIGHT, sizeof(struct vsp_inflight_msg), false, -1, on_inflight },
+	{ VSP_DAEMON_CMD, sizeof(struct vsp_daemon_cmd), false, 0, on_daemon_cmd },
 };
 
 static void dispatch(struct vsp *v, const u8 *buf, u32 len, int *fds, int nfds)

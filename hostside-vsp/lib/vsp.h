@@ -272,6 +272,30 @@ void vsp_chan_timer(struct vsp_chan *ch, unsigned int ms);
  */
 void *vsp_chan_gpadl(struct vsp_chan *ch, u32 gpadl, size_t *len);
 
+/* ---- operator commands (enlctl, relayed by enl-host) ------------------ */
+
+/*
+ * `enlctl --vm S daemon NAME CMD...` reaches the daemon whose HELLO name
+ * is NAME as one NUL-terminated line (docs/vsp-socket.md "Commands for a
+ * daemon").  fn is called on the loop thread with the line (valid during
+ * the call only) and must answer req_id exactly once with
+ * vsp_command_reply(): before it returns, or later (e.g. once the guest
+ * answered).  enl-host gives up on its side after the timeout enlctl
+ * chose (ETIMEDOUT to enlctl); a late reply is then dropped by enl-host,
+ * harmlessly.  Without a handler every command is answered ENOSYS.
+ */
+typedef void (*vsp_command_fn)(struct vsp *v, u32 req_id, const char *cmd,
+			       void *priv);
+/* Loop thread, or before vsp_run(); fn NULL removes the handler. */
+void vsp_set_command_handler(struct vsp *v, vsp_command_fn fn, void *priv);
+/*
+ * Answer command req_id: status 0 or a positive errno, and a text (the
+ * result, or a one-line reason), cut to fit one message (~64 KiB).
+ * 0 or -errno (socket).  Any thread.
+ */
+int vsp_command_reply(struct vsp *v, u32 req_id, u32 status,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* ---- control (enlctl) -------------------------------------------------- */
 
 /*

@@ -177,6 +177,8 @@ struct vsp {
 	bool hung_up;
 	int stopping;		/* atomic */
 	u8 *msgbuf;		/* VSP_MSG_MAX bytes */
+	vsp_command_fn cmd_fn;	/* operator commands (loop thread) */
+	void *cmd_priv;
 };
 
 /* ---- guest RAM and GPADLs (gpadl.c) ------------------------------------- */

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,37 +180,202 @@ static void on_hello(struct vsp_server *v, struct vsp_client *c, const void *p)
 		c->role == VSP_ROLE_DAEMON ? "daemon" : "control");
 }
 
+
+/* ---- enlctl commands relayed to daemons ----------------------------------- */
+
+/* CTL_REPLY with text (cut to fit one message). */
+static void relay_answer(struct vsp_server *v, struct vsp_client *c,
+			 uint32_t status, const char *text, size_t n)
+{
+	struct vsp_ctl_reply *r = (struct vsp_ctl_reply *)v->tx;
+
+	if (n > VSP_MSG_MAX - sizeof(*r) - 1)
+		n = VSP_MSG_MAX - sizeof(*r) - 1;
+	vsp_hdr_init(r, VSP_CTL_REPLY, sizeof(*r) + n + 1);
+	r->status = status;
+	memcpy(r->text, text, n);
+	vsp_client_send(c, r, sizeof(*r) + n + 1, NULL, 0);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void relay_fail(struct vsp_server *v, struct vsp_client *c,
+		       uint32_t status, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	relay_answer(v, c, status, msg,
+		     n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n :
+		     sizeof(msg) - 1);
+}
+
+static void on_ctl_daemon(struct vsp_server *v, struct vsp_client *c,
+			  const void *p)
+{
+	const struct vsp_ctl_daemon *m = p;
+	struct vsp_daemon_cmd *cmd = (struct vsp_daemon_cmd *)v->tx;
+	struct vsp_client *d = NULL;
+	struct vsp_relay *slot = NULL;
+	uint32_t timeout = m->timeout_ms ? m->timeout_ms : VSP_DAEMON_TIMEOUT_MS;
+	size_t nl = strnlen(m->daemon, sizeof(m->daemon));
+	size_t cl = strnlen(m->cmd, sizeof(m->cmd));
+	unsigned int i;
+
+	if (nl == 0 || nl == sizeof(m->daemon) || cl == sizeof(m->cmd)) {
+		relay_fail(v, c, EINVAL, "daemon name or command not NUL-terminated");
+		return;
+	}
+	if (timeout > VSP_DAEMON_TIMEOUT_MAX_MS) {
+		relay_fail(v, c, EINVAL, "timeout %u ms is longer than %u ms",
+			   m->timeout_ms, VSP_DAEMON_TIMEOUT_MAX_MS);
+		return;
+	}
+	/* Several connections may say the same name (a restarted daemon
+	 * whose predecessor has not hung up yet): the newest one serves. */
+	for (i = 0; i < VSP_MAX_CLIENTS; i++) {
+		struct vsp_client *x = v->clients[i];
+
+		if (x && !x->dead && x->role == VSP_ROLE_DAEMON &&
+		    !strncmp(x->name, m->daemon, sizeof(x->name)) &&
+		    (!d || x->since >= d->since))
+			d = x;
+	}
+	if (!d) {
+		relay_fail(v, c, ENOENT, "no daemon named \"%.*s\" is connected",
+			   (int)sizeof(m->daemon), m->daemon);
+		return;
+	}
+	for (i = 0; i < VSP_RELAY_MAX && !slot; i++)
+		if (!v->relay[i].ctl)
+			slot = &v->relay[i];
+	if (!slot) {
+		relay_fail(v, c, EBUSY, "%u daemon commands wait already",
+			   VSP_RELAY_MAX);
+		return;
+	}
+	if (!++v->next_req_id)	/* 0 is never a request */
+		v->next_req_id = 1;
+	*slot = (struct vsp_relay){
+		.ctl = c, .daemon = d, .req_id = v->next_req_id,
+		.timeout_ms = timeout, .deadline = vsp_now(v) + timeout,
+	};
+	vsp_hdr_init(cmd, VSP_DAEMON_CMD, sizeof(*cmd));
+	cmd->req_id = slot->req_id;
+	memcpy(cmd->cmd, m->cmd, cl);
+	vsp_client_send(d, cmd, sizeof(*cmd), NULL, 0);
+}
+
+static void on_daemon_reply(struct vsp_server *v, struct vsp_client *c,
+			    const void *p)
+{
+	const struct vsp_daemon_reply *m = p;
+	size_t room = m->hdr.len - sizeof(*m);	/* len checked by the table */
+	size_t n = strnlen(m->text, room);
+	unsigned int i;
+
+	if (n == room) {
+		enl_err("VSP daemon %s: DAEMON_REPLY text not NUL-terminated; disconnecting it",
+			cname(c));
+		c->dead = true;
+		return;
+	}
+	for (i = 0; i < VSP_RELAY_MAX; i++) {
+		struct vsp_relay *r = &v->relay[i];
+
+		if (r->ctl && r->daemon == c && r->req_id == m->req_id) {
+			/* A status that is not an errno would confuse
+			 * enlctl's error line. */
+			relay_answer(v, r->ctl,
+				     m->status < 4096 ? m->status : EPROTO,
+				     m->text, n);
+			r->ctl = NULL;
+			return;
+		}
+	}
+	/* Timed out already, or its enlctl left: nobody waits for it. */
+}
+
+/* Requests whose time is up get ETIMEDOUT. */
+static void relay_check_deadlines(struct vsp_server *v)
+{
+	uint64_t now = vsp_now(v);
+	unsigned int i;
+
+	for (i = 0; i < VSP_RELAY_MAX; i++) {
+		struct vsp_relay *r = &v->relay[i];
+
+		if (r->ctl && now >= r->deadline) {
+			relay_fail(v, r->ctl, ETIMEDOUT,
+				   "daemon %s did not answer within %u ms",
+				   cname(r->daemon), r->timeout_ms);
+			r->ctl = NULL;
+		}
+	}
+}
+
+/* A client leaves: what it asked is forgotten, what it was asked fails. */
+static void relay_client_gone(struct vsp_server *v, struct vsp_client *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < VSP_RELAY_MAX; i++) {
+		struct vsp_relay *r = &v->relay[i];
+
+		if (!r->ctl)
+			continue;
+		if (r->ctl == c) {
+			r->ctl = NULL;
+		} else if (r->daemon == c) {
+			relay_fail(v, r->ctl, EPIPE,
+				   "daemon %s disconnected before it answered",
+				   cname(c));
+			r->ctl = NULL;
+		}
+	}
+}
+
 /*
- * Every message a client may send: its type, its length (exact: all of
- * them are fixed-size), the role that may send it (0: only before HELLO)
- * and its handler.  No client message carries descriptors.  Anything else
+ * Every message a client may send: its type, its length (exact, or the
+ * least for the one variable-length message, DAEMON_REPLY), the role that
+ * may send it (0: only before HELLO) and its handler.  No client message carries descriptors.  Anything else
  * is a protocol error and costs the client its connection.
  */
 static const struct vsp_rule {
 	uint32_t type;
 	uint32_t len;
+	bool var;		/* len is the minimum */
 	uint32_t role;
 	void (*handle)(struct vsp_server *v, struct vsp_client *c,
 		       const void *m);
 } rules[] = {
-	{ VSP_HELLO, sizeof(struct vsp_hello), 0, on_hello },
-	{ VSP_OFFER, sizeof(struct vsp_offer), VSP_ROLE_DAEMON, vsp_on_offer },
-	{ VSP_CLOSE_DONE, sizeof(struct vsp_relid), VSP_ROLE_DAEMON,
+	{ VSP_HELLO, sizeof(struct vsp_hello), false, 0,
+	  on_hello },
+	{ VSP_OFFER, sizeof(struct vsp_offer), false, VSP_ROLE_DAEMON,
+	  vsp_on_offer },
+	{ VSP_CLOSE_DONE, sizeof(struct vsp_relid), false, VSP_ROLE_DAEMON,
 	  vsp_on_close_done },
-	{ VSP_GPADL_RELEASED, sizeof(struct vsp_gpadl_ref), VSP_ROLE_DAEMON,
+	{ VSP_GPADL_RELEASED, sizeof(struct vsp_gpadl_ref), false, VSP_ROLE_DAEMON,
 	  vsp_on_gpadl_released },
-	{ VSP_STATUS_SET, sizeof(struct vsp_status_set), VSP_ROLE_DAEMON,
+	{ VSP_STATUS_SET, sizeof(struct vsp_status_set), false, VSP_ROLE_DAEMON,
 	  vsp_on_status_set },
-	{ VSP_OPEN_REPLY, sizeof(struct vsp_open_reply), VSP_ROLE_DAEMON,
+	{ VSP_OPEN_REPLY, sizeof(struct vsp_open_reply), false, VSP_ROLE_DAEMON,
 	  vsp_on_open_reply },
-	{ VSP_INFLIGHT_GET, sizeof(struct vsp_inflight_msg), VSP_ROLE_DAEMON,
+	{ VSP_INFLIGHT_GET, sizeof(struct vsp_inflight_msg), false, VSP_ROLE_DAEMON,
 	  vsp_on_inflight_get },
-	{ VSP_CTL_STATUS, sizeof(struct vsp_ctl), VSP_ROLE_CONTROL,
+	{ VSP_DAEMON_REPLY, sizeof(struct vsp_daemon_reply), true, VSP_ROLE_DAEMON,
+	  on_daemon_reply },
+	{ VSP_CTL_STATUS, sizeof(struct vsp_ctl), false, VSP_ROLE_CONTROL,
 	  vsp_on_ctl_status },
-	{ VSP_CTL_RESCIND, sizeof(struct vsp_ctl), VSP_ROLE_CONTROL,
+	{ VSP_CTL_RESCIND, sizeof(struct vsp_ctl), false, VSP_ROLE_CONTROL,
 	  vsp_on_ctl_rescind },
-	{ VSP_CTL_REOFFER, sizeof(struct vsp_ctl), VSP_ROLE_CONTROL,
+	{ VSP_CTL_REOFFER, sizeof(struct vsp_ctl), false, VSP_ROLE_CONTROL,
 	  vsp_on_ctl_reoffer },
+	{ VSP_CTL_DAEMON, sizeof(struct vsp_ctl_daemon), false, VSP_ROLE_CONTROL,
+	  on_ctl_daemon },
 };
 
 static void client_message(struct vsp_server *v, struct vsp_client *c,
@@ -224,7 +390,8 @@ static void client_message(struct vsp_server *v, struct vsp_client *c,
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (rules[i].type == h.type)
 			r = &rules[i];
-	if (!r || len != r->len || r->role != c->role || nfds) {
+	if (!r || (r->var ? len < r->len : len != r->len) ||
+	    r->role != c->role || nfds) {
 		enl_err("VSP client %s sent a malformed or unexpected message (type %u, %zu bytes, %d fds); disconnecting it",
 			cname(c), h.type, len, nfds);
 		c->dead = true;
@@ -268,6 +435,7 @@ static void client_drop(struct vsp_server *v, unsigned int idx)
 {
 	struct vsp_client *c = v->clients[idx];
 
+	relay_client_gone(v, c);
 	vsp_bus_client_gone(v, c);
 	if (c->role == VSP_ROLE_DAEMON)
 		enl_log("VSP daemon %s disconnected", cname(c));
@@ -339,6 +507,7 @@ void vsp_server_handle(struct vsp_server *v, const struct pollfd *p, int n)
 			enl_err("VSP server: wake-up eventfd: %s", strerror(errno));
 	}
 	vsp_bus_check_deadlines(v);
+	relay_check_deadlines(v);
 	for (i = 0; i < VSP_MAX_CLIENTS; i++) {
 		struct vsp_client *c = v->clients[i];
 

@@ -35,6 +35,9 @@
 /* A connection that has not said HELLO by then is dropped: silent
  * connections must not hold the client slots. */
 #define VSP_HELLO_TIMEOUT_MS	5000
+/* enlctl commands relayed to daemons and not answered yet, all clients
+ * together: a flood of them cannot grow enl-host without bound. */
+#define VSP_RELAY_MAX		64
 
 /* One message waiting in a client's send queue, with its own fd copies. */
 struct vsp_qmsg {
@@ -54,6 +57,20 @@ struct vsp_client {
 	struct vsp_qmsg *q_head, *q_tail;
 	size_t q_bytes;
 	int wake_fd;		/* the server's: a vCPU thread queued something */
+};
+
+/*
+ * A CTL_DAEMON on its way: sent to daemon as DAEMON_CMD req_id, answered
+ * to ctl by the DAEMON_REPLY of the same daemon and req_id, or by
+ * ETIMEDOUT at deadline, or EPIPE when the daemon leaves first.  A slot
+ * is free when ctl is NULL.
+ */
+struct vsp_relay {
+	struct vsp_client *ctl;
+	struct vsp_client *daemon;
+	uint32_t req_id;
+	uint32_t timeout_ms;
+	uint64_t deadline;	/* ms */
 };
 
 struct status_kv {
@@ -105,6 +122,8 @@ struct vsp_server {
 	uint8_t tx[VSP_MSG_MAX];		/* one message out */
 	uint8_t rx[VSP_MSG_MAX];		/* one message in */
 	struct outbuf text;			/* status report */
+	struct vsp_relay relay[VSP_RELAY_MAX];	/* enlctl -> daemon */
+	uint32_t next_req_id;
 };
 
 /* vsp_server.c */

@@ -770,6 +770,151 @@ static void test_ctl_request(void **state)
 					 &status, &text), -ENOENT);
 }
 
+/* ---- relayed operator commands ------------------------------------------ */
+
+struct cmd_seen {
+	int calls;
+	u32 req_id;
+	char cmd[64];
+	bool answer_now;
+};
+
+static void cmd_handler(struct vsp *v, u32 req_id, const char *cmd, void *priv)
+{
+	struct cmd_seen *c = priv;
+
+	c->calls++;
+	c->req_id = req_id;
+	snprintf(c->cmd, sizeof(c->cmd), "%s", cmd);
+	if (c->answer_now)
+		vsp_command_reply(v, req_id, 0, "done: %s", cmd);
+}
+
+static void send_cmd(struct dfix *f, u32 req_id, const char *cmd, bool nul)
+{
+	struct vsp_daemon_cmd *m = calloc(1, sizeof(*m));
+
+	m->hdr.type = VSP_DAEMON_CMD;
+	m->hdr.len = sizeof(*m);
+	m->req_id = req_id;
+	if (nul)
+		snprintf(m->cmd, sizeof(m->cmd), "%s", cmd);
+	else
+		memset(m->cmd, 'x', sizeof(m->cmd));
+	host_send(f->sv[0], m, sizeof(*m), NULL, 0);
+	free(m);
+}
+
+/* The next DAEMON_REPLY: its status, text in f->buf's reply. */
+static const struct vsp_daemon_reply *expect_reply(struct dfix *f, u32 req_id,
+						   u32 status)
+{
+	const struct vsp_daemon_reply *r = (const void *)f->buf;
+	u32 type;
+	int n = host_recv(f->sv[0], f->buf, &type);
+
+	assert_true(n > (int)sizeof(*r));
+	assert_int_equal(type, VSP_DAEMON_REPLY);
+	assert_int_equal(r->req_id, req_id);
+	assert_int_equal(r->status, status);
+	assert_int_equal(f->buf[n - 1], 0);	/* NUL-terminated at len */
+	return r;
+}
+
+static void test_commands(void **state)
+{
+	struct dfix *f = dfix_new();
+	struct cmd_seen c = { .answer_now = true };
+	const struct vsp_daemon_reply *r;
+	char *big;
+	u32 type;
+
+	connect_and_offer(f, 5);
+	/* no handler: ENOSYS, with the daemon's name */
+	send_cmd(f, 7, "shutdown", true);
+	pump(f);
+	r = expect_reply(f, 7, ENOSYS);
+	assert_non_null(strstr(r->text, "test"));
+	/* answered from the handler */
+	vsp_set_command_handler(f->v, cmd_handler, &c);
+	send_cmd(f, 8, "kvp set 0 a%20b c", true);
+	pump(f);
+	assert_int_equal(c.calls, 1);
+	assert_string_equal(c.cmd, "kvp set 0 a%20b c");
+	r = expect_reply(f, 8, 0);
+	assert_string_equal(r->text, "done: kvp set 0 a%20b c");
+	/* a command without its NUL is refused before the handler */
+	send_cmd(f, 9, NULL, false);
+	pump(f);
+	expect_reply(f, 9, EINVAL);
+	assert_int_equal(c.calls, 1);
+	/* answered later, from the loop */
+	c.answer_now = false;
+	send_cmd(f, 10, "time", true);
+	pump(f);
+	assert_int_equal(host_recv(f->sv[0], f->buf, &type), 0);
+	assert_int_equal(vsp_command_reply(f->v, c.req_id, ETIMEDOUT,
+					   "guest silent"), 0);
+	r = expect_reply(f, 10, ETIMEDOUT);
+	assert_string_equal(r->text, "guest silent");
+	/* a text longer than a message is cut, still NUL-terminated */
+	big = malloc(2 * VSP_MSG_MAX);
+	memset(big, 'a', 2 * VSP_MSG_MAX - 1);
+	big[2 * VSP_MSG_MAX - 1] = 0;
+	assert_int_equal(vsp_command_reply(f->v, 11, 0, "%s", big), 0);
+	r = expect_reply(f, 11, 0);
+	assert_int_equal(r->hdr.len, VSP_MSG_MAX);
+	assert_int_equal(strlen(r->text), VSP_MSG_MAX - sizeof(*r) - 1);
+	free(big);
+	/* a DAEMON_CMD of the wrong size is dropped, unanswered */
+	{
+		struct vsp_daemon_cmd m = { .hdr = { VSP_DAEMON_CMD, 16 } };
+
+		host_send(f->sv[0], &m, 16, NULL, 0);
+	}
+	pump(f);
+	assert_int_equal(host_recv(f->sv[0], f->buf, &type), 0);
+	assert_int_equal(c.calls, 2);
+	dfix_free(f);
+}
+
+/* The words of a command line: %XX inside words, one space between. */
+static void test_cmd_words(void **state)
+{
+	char line[64] = "", *w[8];
+	char small[8] = "";
+
+	assert_int_equal(vspc_cmd_encode(line, sizeof(line), "kvp"), 0);
+	assert_int_equal(vspc_cmd_encode(line, sizeof(line), "a b%c"), 0);
+	assert_int_equal(vspc_cmd_encode(line, sizeof(line), "\tx\x7f\xc3\xa9"), 0);
+	assert_string_equal(line, "kvp a%20b%25c %09x%7F\xc3\xa9");
+	assert_int_equal(vspc_cmd_encode(line, sizeof(line), ""), -EINVAL);
+	assert_int_equal(vspc_cmd_encode(small, sizeof(small), "12345678"), -ENOSPC);
+	assert_int_equal(vspc_cmd_encode(small, sizeof(small), "1234567"), 0);
+	assert_int_equal(vspc_cmd_encode(small, sizeof(small), "x"), -ENOSPC);
+	assert_string_equal(small, "1234567");
+	assert_int_equal(vspc_cmd_split(line, w, 8), 3);
+	assert_string_equal(w[0], "kvp");
+	assert_string_equal(w[1], "a b%c");
+	assert_string_equal(w[2], "\tx\x7f\xc3\xa9");
+	strcpy(line, "");
+	assert_int_equal(vspc_cmd_split(line, w, 8), 0);
+	strcpy(line, "a  b");
+	assert_int_equal(vspc_cmd_split(line, w, 8), -EINVAL);
+	strcpy(line, " a");
+	assert_int_equal(vspc_cmd_split(line, w, 8), -EINVAL);
+	strcpy(line, "a ");
+	assert_int_equal(vspc_cmd_split(line, w, 8), -EINVAL);
+	strcpy(line, "a%00");
+	assert_int_equal(vspc_cmd_split(line, w, 8), -EINVAL);
+	strcpy(line, "a%2");
+	assert_int_equal(vspc_cmd_split(line, w, 8), -EINVAL);
+	strcpy(line, "a%zz");
+	assert_int_equal(vspc_cmd_split(line, w, 8), -EINVAL);
+	strcpy(line, "a b c");
+	assert_int_equal(vspc_cmd_split(line, w, 2), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +927,8 @@ int main(void)
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_ctl_request),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_cmd_words),
 	};
 
 	vsp_verbose = getenv("VSP_TEST_VERBOSE") ? 2 : -1;

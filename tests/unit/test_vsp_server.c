@@ -1188,6 +1188,177 @@ static void test_enlctl_binary(void **state)
 	rmdir(dir);
 }
 
+/* ---- enlctl -> daemon relay ---------------------------------------------- */
+
+static void ctl_daemon(struct harness *h, int ctl, const char *name,
+		       uint32_t timeout_ms, const char *cmd)
+{
+	struct vsp_ctl_daemon *m = calloc(1, sizeof(*m));
+
+	vsp_hdr_init(m, VSP_CTL_DAEMON, sizeof(*m));
+	snprintf(m->daemon, sizeof(m->daemon), "%s", name);
+	m->timeout_ms = timeout_ms;
+	if (cmd)
+		snprintf(m->cmd, sizeof(m->cmd), "%s", cmd);
+	else
+		memset(m->cmd, 'x', sizeof(m->cmd));	/* no NUL */
+	dsend(h, ctl, m, sizeof(*m));
+	free(m);
+}
+
+/* The daemon's DAEMON_CMD: its req_id, its text checked. */
+static uint32_t daemon_got(struct harness *h, int d, const char *cmd)
+{
+	const struct vsp_daemon_cmd *c = (const void *)dbuf;
+
+	assert_int_equal(dwait(h, d, VSP_DAEMON_CMD, NULL, NULL), VSP_DAEMON_CMD);
+	assert_int_equal(c->hdr.len, sizeof(*c));
+	assert_string_equal(c->cmd, cmd);
+	assert_int_not_equal(c->req_id, 0);
+	return c->req_id;
+}
+
+static void daemon_reply(struct harness *h, int d, uint32_t req_id,
+			 uint32_t status, const char *text)
+{
+	uint8_t m[256];
+	struct vsp_daemon_reply *r = (void *)m;
+	size_t n = strlen(text) + 1;
+
+	vsp_hdr_init(r, VSP_DAEMON_REPLY, sizeof(*r) + n);
+	r->req_id = req_id;
+	r->status = status;
+	memcpy(r->text, text, n);
+	dsend(h, d, r, sizeof(*r) + n);
+}
+
+/* The control client's CTL_REPLY: status and text checked (text: a part
+ * of it). */
+static void ctl_got(struct harness *h, int ctl, uint32_t status,
+		    const char *text)
+{
+	const struct vsp_ctl_reply *r = (const void *)dbuf;
+
+	assert_int_equal(dwait(h, ctl, VSP_CTL_REPLY, NULL, NULL), VSP_CTL_REPLY);
+	assert_int_equal(r->status, status);
+	assert_int_equal(dbuf[r->hdr.len - 1], 0);
+	assert_non_null(strstr(r->text, text));
+}
+
+/* Nothing more for this client right now. */
+static void quiet(struct harness *h, int fd)
+{
+	int fds[VSP_MAX_FDS], nfds;
+
+	pump(h);
+	assert_int_equal(vspc_recv(fd, dbuf, sizeof(dbuf), fds, &nfds,
+				   MSG_DONTWAIT), -EAGAIN);
+}
+
+static void test_daemon_relay(void **state)
+{
+	struct harness *h = hnew();
+	int ctl = dconnect(h, VSP_ROLE_CONTROL, "enlctl");
+	int ctl2 = dconnect(h, VSP_ROLE_CONTROL, "enlctl");
+	int d = dconnect(h, VSP_ROLE_DAEMON, "icvsp");
+	int other = dconnect(h, VSP_ROLE_DAEMON, "hidvsp");
+	uint32_t id, id2;
+	unsigned int i;
+
+	/* no such daemon; a control client is not a daemon */
+	ctl_daemon(h, ctl, "nobody", 0, "x");
+	ctl_got(h, ctl, ENOENT, "nobody");
+	ctl_daemon(h, ctl, "enlctl", 0, "x");
+	ctl_got(h, ctl, ENOENT, "enlctl");
+	/* bad requests */
+	ctl_daemon(h, ctl, "icvsp", VSP_DAEMON_TIMEOUT_MAX_MS + 1, "x");
+	ctl_got(h, ctl, EINVAL, "timeout");
+	ctl_daemon(h, ctl, "icvsp", 0, NULL);
+	ctl_got(h, ctl, EINVAL, "NUL");
+	ctl_daemon(h, ctl, "", 0, "x");
+	ctl_got(h, ctl, EINVAL, "NUL");
+	quiet(h, d);
+
+	/* two at once, answered out of order, each to its own client */
+	ctl_daemon(h, ctl, "icvsp", 0, "shutdown");
+	id = daemon_got(h, d, "shutdown");
+	ctl_daemon(h, ctl2, "icvsp", 0, "kvp list all");
+	id2 = daemon_got(h, d, "kvp list all");
+	assert_int_not_equal(id, id2);
+	/* another daemon cannot answer for icvsp; an unknown id is dropped */
+	daemon_reply(h, other, id, 0, "forged");
+	daemon_reply(h, d, id2 + 1000, 0, "stray");
+	quiet(h, ctl);
+	quiet(h, ctl2);
+	daemon_reply(h, d, id2, 0, "pool 0: 1 key");
+	ctl_got(h, ctl2, 0, "pool 0: 1 key");
+	daemon_reply(h, d, id, EIO, "guest refused");
+	ctl_got(h, ctl, EIO, "guest refused");
+	/* a status that is no errno reaches enlctl as EPROTO */
+	ctl_daemon(h, ctl, "icvsp", 0, "time");
+	id = daemon_got(h, d, "time");
+	daemon_reply(h, d, id, 0xdeadbeef, "?");
+	ctl_got(h, ctl, EPROTO, "?");
+
+	/* timeout: the default, then one chosen by enlctl; late answers
+	 * are dropped */
+	ctl_daemon(h, ctl, "icvsp", 0, "time");
+	id = daemon_got(h, d, "time");
+	h->now += VSP_DAEMON_TIMEOUT_MS - 1;
+	quiet(h, ctl);
+	h->now += 1;
+	ctl_got(h, ctl, ETIMEDOUT, "icvsp");
+	daemon_reply(h, d, id, 0, "late");
+	quiet(h, ctl);
+	ctl_daemon(h, ctl, "icvsp", 50, "time");
+	daemon_got(h, d, "time");
+	h->now += 50;
+	ctl_got(h, ctl, ETIMEDOUT, "50 ms");
+
+	/* the control client leaves: the answer goes nowhere, harmlessly */
+	ctl_daemon(h, ctl2, "icvsp", 0, "copy /a /b");
+	id = daemon_got(h, d, "copy /a /b");
+	close(ctl2);
+	pump(h);
+	daemon_reply(h, d, id, 0, "copied");
+	assert_true(client_alive(h, 3));
+
+	/* a full table: EBUSY, and a slot again once one is answered */
+	for (i = 0; i < VSP_RELAY_MAX; i++)
+		ctl_daemon(h, ctl, "hidvsp", 0, "x");
+	ctl_daemon(h, ctl, "hidvsp", 0, "x");
+	ctl_got(h, ctl, EBUSY, "wait");
+	id = daemon_got(h, other, "x");
+	daemon_reply(h, other, id, 0, "one");
+	ctl_got(h, ctl, 0, "one");
+	/* the daemon leaves: everything it was asked fails with EPIPE */
+	close(other);
+	for (i = 0; i < VSP_RELAY_MAX - 1; i++)
+		ctl_got(h, ctl, EPIPE, "hidvsp");
+	quiet(h, ctl);
+
+	/* a daemon's reply without its NUL costs its connection, and what
+	 * waits for it gets EPIPE; so does a DAEMON_REPLY from enlctl */
+	ctl_daemon(h, ctl, "icvsp", 0, "time");
+	id = daemon_got(h, d, "time");
+	{
+		struct vsp_daemon_reply r = { .hdr = { VSP_DAEMON_REPLY, 20 } };
+		uint8_t m[20];
+
+		r.req_id = id;
+		memcpy(m, &r, sizeof(r));
+		memset(m + sizeof(r), 'x', 4);
+		dsend(h, d, m, sizeof(m));
+	}
+	ctl_got(h, ctl, EPIPE, "icvsp");
+	assert_true(client_alive(h, 1));
+	daemon_reply(h, ctl, 1, 0, "x");
+	assert_true(client_alive(h, 0));
+	close(d);
+	close(ctl);
+	hfree(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1208,6 +1379,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_daemon),
 		cmocka_unit_test(test_unload_daemon_leaves),
 		cmocka_unit_test(test_enlctl_binary),
+		cmocka_unit_test(test_daemon_relay),
 	};
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
