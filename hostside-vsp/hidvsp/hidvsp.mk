@@ -18,3 +18,9 @@ $(BIN)/enl-hidvsp: $(HIDVSP_OBJS) $(LIBVSP_A)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
 
 -include $(HIDVSP_OBJS:.o=.d)
+
+# Unit test (tests/unit/test_synthhid.c): the shared parsers and the
+# daemon's input layer (keymap, commands) with the senders stubbed.
+# unit.mk comes later, so paths and flags are spelled out here.
+UNIT_SRCS_test_synthhid := include/enl/synthhid.c $(HIDVSP_DIR)/input.c
+$(BUILD)/tests/unit/test_synthhid: UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all

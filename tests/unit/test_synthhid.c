@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of include/enl/synthhid.c (the synthetic mouse and keyboard
+ * messages, as both the guest module and enl-hidvsp parse them) and of
+ * enl-hidvsp's input layer (text, chords and pointer commands turned into
+ * events; the senders are stubbed here and record what would go out).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <enl/synthhid_msg.h>
+#include "hostside-vsp/hidvsp/hidvsp.h"
+
+/* ---- stubs of the daemon's senders ------------------------------------ */
+
+struct ev {
+	unsigned int code;
+	bool e0, up;
+};
+
+static struct ev evs[256];
+static unsigned int nev;
+static struct {
+	unsigned int x, y, buttons;
+	int wheel;
+} reps[16];
+static unsigned int nrep;
+static int send_err;
+
+int hid_kbd_event(struct hid_vsp *h, unsigned int code, bool e0, bool up)
+{
+	if (send_err)
+		return send_err;
+	assert_true(nev < 256);
+	evs[nev++] = (struct ev){ code, e0, up };
+	return 0;
+}
+
+int hid_mouse_report(struct hid_vsp *h, unsigned int x, unsigned int y,
+		     unsigned int buttons, int wheel)
+{
+	if (send_err)
+		return send_err;
+	assert_true(nrep < 16);
+	reps[nrep].x = x;
+	reps[nrep].y = y;
+	reps[nrep].buttons = buttons;
+	reps[nrep].wheel = wheel;
+	nrep++;
+	h->x = x;
+	h->y = y;
+	h->buttons = buttons;
+	return 0;
+}
+
+static int reset(void **state)
+{
+	nev = nrep = 0;
+	send_err = 0;
+	return 0;
+}
+
+/* ---- mouse messages ---------------------------------------------------- */
+
+static const u8 rdesc16[16] = { 0x05, 0x01, 0x09, 0x02, 0xa1, 0x01, 0x09, 0x01,
+				0xa1, 0x00, 0x05, 0x09, 0x19, 0x01, 0x29, 0x05 };
+
+static void put32(u8 *p, u32 v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void test_layout(void **state)
+{
+	assert_int_equal(sizeof(struct enl_synthhid_device_info), 49);
+	assert_int_equal(offsetof(struct enl_synthhid_device_info, desc), 40);
+	assert_int_equal(sizeof(struct enl_synthhid_protocol_response), 13);
+	assert_int_equal(sizeof(struct enl_synthkbd_event), 12);
+}
+
+static void test_request_roundtrip(void **state)
+{
+	u8 buf[64];
+	u32 v = ENL_SYNTHHID_VERSION, got;
+	struct enl_synthhid_msg m;
+	int n;
+
+	n = enl_synthhid_build(buf, sizeof(buf), ENL_SYNTHHID_PROTOCOL_REQUEST, &v, 4);
+	assert_int_equal(n, 20);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(m.type, ENL_SYNTHHID_PROTOCOL_REQUEST);
+	assert_int_equal(m.size, 4);
+	assert_int_equal(enl_synthhid_parse_request(&m, &got), 0);
+	assert_int_equal(got, ENL_SYNTHHID_VERSION);
+	/* 6.1 pads its request to 23 bytes: the sizes decide, not the packet */
+	memset(buf + n, 0xee, 3);
+	assert_int_equal(enl_synthhid_parse(buf, n + 3, &m), 0);
+	assert_int_equal(m.body_len, 4);
+}
+
+static void test_response(void **state)
+{
+	u8 buf[64], body[5] = { 0, 0, 2, 0, 1 };
+	struct enl_synthhid_msg m;
+	bool ok;
+	u32 v;
+	int n;
+
+	n = enl_synthhid_build(buf, sizeof(buf), ENL_SYNTHHID_PROTOCOL_RESPONSE, body, 5);
+	/* what the 6.1 guest can take: pipe size 13 */
+	assert_int_equal(n - 8, ENL_SYNTHHID_RESPONSE_PIPE_MAX);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(enl_synthhid_parse_response(&m, &v, &ok), 0);
+	assert_int_equal(v, 0x20000);
+	assert_true(ok);
+	/* a response body of 4 bytes has no approved byte */
+	n = enl_synthhid_build(buf, sizeof(buf), ENL_SYNTHHID_PROTOCOL_RESPONSE, body, 4);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(enl_synthhid_parse_response(&m, &v, &ok), -EINVAL);
+}
+
+static void test_parse_bad_headers(void **state)
+{
+	u8 buf[64];
+	struct enl_synthhid_msg m;
+	u32 v = 1;
+	int n = enl_synthhid_build(buf, sizeof(buf), ENL_SYNTHHID_PROTOCOL_REQUEST, &v, 4);
+
+	assert_int_equal(enl_synthhid_parse(buf, 15, &m), -EINVAL);
+	put32(buf, 0);			/* pipe type invalid */
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), -EPROTO);
+	put32(buf, 2);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), -EPROTO);
+	put32(buf, 1);
+	put32(buf + 4, 13);		/* pipe size past the packet */
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), -EMSGSIZE);
+	put32(buf + 4, 0xffffffffu);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), -EMSGSIZE);
+	put32(buf + 4, 7);		/* shorter than the SynthHID header */
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), -EINVAL);
+	put32(buf + 4, 12);
+	put32(buf + 12, 5);		/* SynthHID size past the pipe */
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), -EMSGSIZE);
+	/* an unknown type parses; the callers ignore it */
+	put32(buf + 12, 4);
+	put32(buf + 8, 99);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(m.type, 99);
+}
+
+static int devinfo(u8 *buf, u32 len, const u8 *rd, u32 rdlen)
+{
+	return enl_synthhid_build_devinfo(buf, len, 0x045e, 0x0621, 1, rd, rdlen);
+}
+
+static void test_devinfo_roundtrip(void **state)
+{
+	u8 buf[256];
+	struct enl_synthhid_devinfo d;
+	struct enl_synthhid_msg m;
+	int n = devinfo(buf, sizeof(buf), rdesc16, sizeof(rdesc16));
+
+	assert_int_equal(n, 16 + 32 + 9 + 16);
+	/* the stock guest wants pipe size = whole SynthHID message, >= 49 */
+	assert_int_equal(n - 8, 49 + 16);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), 0);
+	assert_int_equal(d.info.vendor, 0x045e);
+	assert_int_equal(d.info.product, 0x0621);
+	assert_int_equal(d.rdesc_len, 16);
+	assert_memory_equal(d.rdesc, rdesc16, 16);
+	assert_ptr_equal(d.rdesc, buf + 16 + 32 + 9);
+}
+
+static void test_devinfo_hostile(void **state)
+{
+	u8 buf[256], big[ENL_SYNTHHID_MAX_RDESC + 1];
+	struct enl_synthhid_devinfo d;
+	struct enl_synthhid_msg m;
+	u8 *hd = buf + 16 + 32;
+	int n = devinfo(buf, sizeof(buf), rdesc16, sizeof(rdesc16));
+
+	/* report length past the message */
+	hd[7] = 17;
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EMSGSIZE);
+	hd[7] = 0xff;
+	hd[8] = 0xff;
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EMSGSIZE);
+	/* no report descriptor, or one too short for the stock patch */
+	hd[7] = 0;
+	hd[8] = 0;
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EINVAL);
+	hd[7] = 14;
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EINVAL);
+	hd[7] = 16;
+	/* bLength moves the report descriptor: past the end */
+	hd[0] = 10;
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EMSGSIZE);
+	hd[0] = 255;
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EMSGSIZE);
+	hd[0] = 8;			/* shorter than a HID descriptor */
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EINVAL);
+	hd[0] = 9;
+	hd[1] = 0x22;			/* not a HID descriptor */
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EINVAL);
+	hd[1] = 0x21;
+	hd[5] = 0;			/* no subordinate descriptor */
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EINVAL);
+	hd[5] = 1;
+	hd[6] = 0x23;			/* subordinate is not a report descriptor */
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EINVAL);
+	hd[6] = 0x22;
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), 0);
+	/* body too short for the fixed part */
+	m.body_len = 40;
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), -EINVAL);
+	/* builder refuses what the parser would refuse */
+	memset(big, 0, sizeof(big));
+	assert_int_equal(devinfo(buf, sizeof(buf), big, 0), -EINVAL);
+	assert_int_equal(devinfo(buf, sizeof(buf), big, sizeof(big)), -EINVAL);
+	assert_int_equal(devinfo(buf, 60, rdesc16, 16), -ENOSPC);
+}
+
+static void test_devinfo_largest(void **state)
+{
+	static u8 buf[ENL_SYNTHHID_MAX_PAYLOAD], rd[ENL_SYNTHHID_MAX_RDESC];
+	struct enl_synthhid_devinfo d;
+	struct enl_synthhid_msg m;
+	int n;
+
+	memset(rd, 0xa5, sizeof(rd));
+	n = devinfo(buf, sizeof(buf), rd, sizeof(rd));
+	/* the largest fits the guest's 4 KiB packet buffer, descriptor included */
+	assert_int_equal(n, ENL_SYNTHHID_MAX_PAYLOAD);
+	assert_true(16 + n <= 4096);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), 0);
+	assert_int_equal(d.rdesc_len, ENL_SYNTHHID_MAX_RDESC);
+}
+
+static void test_report(void **state)
+{
+	u8 buf[ENL_SYNTHHID_MAX_PAYLOAD], r[100];
+	struct enl_synthhid_msg m;
+	const u8 *got;
+	u32 len;
+	int n;
+
+	memset(r, 7, sizeof(r));
+	n = enl_synthhid_build(buf, sizeof(buf), ENL_SYNTHHID_INPUT_REPORT, r, 6);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(enl_synthhid_parse_report(&m, 64, &got, &len), 0);
+	assert_int_equal(len, 6);
+	assert_ptr_equal(got, buf + 16);
+	/* oversized report */
+	n = enl_synthhid_build(buf, sizeof(buf), ENL_SYNTHHID_INPUT_REPORT, r, 65);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(enl_synthhid_parse_report(&m, 64, &got, &len), -EMSGSIZE);
+	/* empty report */
+	n = enl_synthhid_build(buf, sizeof(buf), ENL_SYNTHHID_INPUT_REPORT, r, 0);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), 0);
+	assert_int_equal(enl_synthhid_parse_report(&m, 64, &got, &len), -EINVAL);
+	/* a report size past the pipe never reaches the report parser */
+	n = enl_synthhid_build(buf, sizeof(buf), ENL_SYNTHHID_INPUT_REPORT, r, 6);
+	put32(buf + 12, 4000);
+	assert_int_equal(enl_synthhid_parse(buf, n, &m), -EMSGSIZE);
+	/* builder: a body the guest could not take */
+	assert_int_equal(enl_synthhid_build(buf, sizeof(buf), 4, r,
+					    ENL_SYNTHHID_MAX_PAYLOAD), -ENOSPC);
+}
+
+/* ---- keyboard messages ------------------------------------------------- */
+
+static void test_kbd_messages(void **state)
+{
+	struct enl_synthkbd_event ev = { ENL_SYNTHKBD_EVENT, 0x1e, 0, 0 };
+	u32 type, v, info;
+	u16 code;
+	u8 b[2];
+
+	assert_int_equal(enl_synthkbd_type(&ev, 3, &type), -EINVAL);
+	assert_int_equal(enl_synthkbd_type(&ev, 12, &type), 0);
+	assert_int_equal(type, ENL_SYNTHKBD_EVENT);
+	assert_int_equal(enl_synthkbd_parse_u32(&ev, 7, &v), -EINVAL);
+	assert_int_equal(enl_synthkbd_parse_event(&ev, 11, &code, &info), -EINVAL);
+	assert_int_equal(enl_synthkbd_parse_event(&ev, 12, &code, &info), 0);
+	assert_int_equal(code, 0x1e);
+	ev.info = ENL_SYNTHKBD_INFO_UNICODE;
+	assert_int_equal(enl_synthkbd_parse_event(&ev, 12, &code, &info), -ERANGE);
+	ev.info = 0;
+	ev.make_code = 0x80;
+	assert_int_equal(enl_synthkbd_parse_event(&ev, 12, &code, &info), -ERANGE);
+
+	assert_int_equal(enl_synthkbd_event_bytes(0x1e, 0, b), 1);
+	assert_int_equal(b[0], 0x1e);
+	assert_int_equal(enl_synthkbd_event_bytes(0x1e, ENL_SYNTHKBD_INFO_BREAK, b), 1);
+	assert_int_equal(b[0], 0x9e);
+	assert_int_equal(enl_synthkbd_event_bytes(0x53, ENL_SYNTHKBD_INFO_E0 |
+						  ENL_SYNTHKBD_INFO_BREAK, b), 2);
+	assert_int_equal(b[0], 0xe0);
+	assert_int_equal(b[1], 0xd3);
+	assert_int_equal(enl_synthkbd_event_bytes(0x1d, ENL_SYNTHKBD_INFO_E1, b), 2);
+	assert_int_equal(b[0], 0xe1);
+}
+
+/* ---- the daemon's input layer ----------------------------------------- */
+
+static void test_keymap(void **state)
+{
+	struct hid_key k;
+
+	assert_int_equal(hid_key_of_char('h', &k), 0);
+	assert_int_equal(k.code, 0x23);
+	assert_false(k.shift);
+	assert_int_equal(hid_key_of_char('H', &k), 0);
+	assert_int_equal(k.code, 0x23);
+	assert_true(k.shift);
+	assert_int_equal(hid_key_of_char(' ', &k), 0);
+	assert_int_equal(k.code, 0x39);
+	assert_int_equal(hid_key_of_char('!', &k), 0);
+	assert_int_equal(k.code, 0x02);
+	assert_true(k.shift);
+	assert_int_equal(hid_key_of_char('\n', &k), 0);
+	assert_int_equal(k.code, 0x1c);
+	assert_int_equal(hid_key_of_char('\x01', &k), -EINVAL);
+	assert_int_equal(hid_key_of_char((char)0xe9, &k), -EINVAL);
+	assert_int_equal(hid_key_of_name("DEL", &k), 0);
+	assert_int_equal(k.code, 0x53);
+	assert_true(k.e0);
+	assert_int_equal(hid_key_of_name("f12", &k), 0);
+	assert_int_equal(k.code, 0x58);
+	assert_int_equal(hid_key_of_name("A", &k), 0);
+	assert_int_equal(k.code, 0x1e);
+	assert_false(k.shift);
+	assert_int_equal(hid_key_of_name("nosuchkey", &k), -EINVAL);
+}
+
+static void test_type_hello(void **state)
+{
+	static const unsigned char codes[] = { 0x23, 0x12, 0x26, 0x26, 0x18, 0x39,
+					       0x11, 0x18, 0x13, 0x26, 0x20 };
+	struct hid_vsp h = { 0 };
+	char reply[128];
+	unsigned int i;
+
+	assert_int_equal(hid_command(&h, "type hello world", reply, sizeof(reply)), 0);
+	assert_int_equal(nev, 2 * sizeof(codes));
+	for (i = 0; i < sizeof(codes); i++) {
+		assert_int_equal(evs[2 * i].code, codes[i]);
+		assert_false(evs[2 * i].up);
+		assert_int_equal(evs[2 * i + 1].code, codes[i]);
+		assert_true(evs[2 * i + 1].up);
+	}
+	/* a capital: shift around it */
+	nev = 0;
+	assert_int_equal(hid_command(&h, "type A", reply, sizeof(reply)), 0);
+	assert_int_equal(nev, 4);
+	assert_int_equal(evs[0].code, 0x2a);
+	assert_int_equal(evs[1].code, 0x1e);
+	assert_true(evs[3].up);
+	assert_int_equal(evs[3].code, 0x2a);
+	/* nothing goes out of a text with one untypeable character */
+	nev = 0;
+	assert_int_equal(hid_command(&h, "type ab\x01", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(nev, 0);
+}
+
+static void test_chord(void **state)
+{
+	struct hid_vsp h = { 0 };
+	char reply[128];
+
+	assert_int_equal(hid_command(&h, "key ctrl+alt+del", reply, sizeof(reply)), 0);
+	assert_int_equal(nev, 6);
+	assert_int_equal(evs[0].code, 0x1d);
+	assert_int_equal(evs[1].code, 0x38);
+	assert_int_equal(evs[2].code, 0x53);
+	assert_true(evs[2].e0);
+	assert_false(evs[2].up);
+	/* released in reverse */
+	assert_int_equal(evs[3].code, 0x53);
+	assert_true(evs[3].up);
+	assert_int_equal(evs[5].code, 0x1d);
+	assert_true(evs[5].up);
+	nev = 0;
+	assert_int_equal(hid_command(&h, "key ctrl+bogus", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "key +", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "key a+b+c+d+e+f+g+h+i", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(nev, 0);
+	/* the guest's driver not there: ENOTCONN, said in words */
+	send_err = -ENOTCONN;
+	assert_int_equal(hid_command(&h, "key enter", reply, sizeof(reply)), ENOTCONN);
+	assert_non_null(strstr(reply, "not connected"));
+}
+
+static void test_mouse_commands(void **state)
+{
+	struct hid_vsp h = { 0 };
+	char reply[128];
+
+	assert_int_equal(hid_command(&h, "mouse move 100 32767", reply, sizeof(reply)), 0);
+	assert_int_equal(nrep, 1);
+	assert_int_equal(reps[0].x, 100);
+	assert_int_equal(reps[0].y, 32767);
+	assert_int_equal(hid_command(&h, "click", reply, sizeof(reply)), 0);
+	assert_int_equal(nrep, 3);
+	assert_int_equal(reps[1].buttons, 1);
+	assert_int_equal(reps[1].x, 100);
+	assert_int_equal(reps[2].buttons, 0);
+	assert_int_equal(hid_command(&h, "click right", reply, sizeof(reply)), 0);
+	assert_int_equal(reps[3].buttons, 2);
+	assert_int_equal(hid_command(&h, "wheel -3", reply, sizeof(reply)), 0);
+	assert_int_equal(reps[5].wheel, -3);
+	assert_int_equal(reps[5].y, 32767);
+	nrep = 0;
+	assert_int_equal(hid_command(&h, "mouse move 32768 0", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "mouse move -1 0", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "mouse move 1", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "mouse move 1x 2", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "click both", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "wheel 0", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "wheel 128", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "jump", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(hid_command(&h, "", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(nrep, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_request_roundtrip),
+		cmocka_unit_test(test_response),
+		cmocka_unit_test(test_parse_bad_headers),
+		cmocka_unit_test(test_devinfo_roundtrip),
+		cmocka_unit_test(test_devinfo_hostile),
+		cmocka_unit_test(test_devinfo_largest),
+		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_kbd_messages),
+		cmocka_unit_test(test_keymap),
+		cmocka_unit_test_setup(test_type_hello, reset),
+		cmocka_unit_test_setup(test_chord, reset),
+		cmocka_unit_test_setup(test_mouse_commands, reset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
