@@ -23,7 +23,8 @@
 /* The command groups, one line each (the group's file defines it). */
 #define ENLCTL_GROUPS(X)	\
 	X(core)			\
-	X(ic)
+	X(ic)			\
+	X(input)
 
 #define DECLARE_GROUP(name) extern const struct enlctl_group enlctl_group_##name;
 ENLCTL_GROUPS(DECLARE_GROUP)

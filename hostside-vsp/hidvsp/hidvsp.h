@@ -63,10 +63,11 @@ int hid_type_text(struct hid_vsp *h, const char *text);
 int hid_press_chord(struct hid_vsp *h, const char *chord);
 
 /*
- * An operator command ("type TEXT", "key CHORD", "mouse move X Y", "click
- * [left|right|middle]", "wheel N"): 0 or a positive errno, with a one-line
- * result or error in reply.
+ * An operator command, as decoded words: "type TEXT", "key CHORD", "mouse
+ * move X Y", "click [left|right|middle]", "wheel N".  0 or a positive
+ * errno, with a one-line result or error in reply.
  */
-int hid_command(struct hid_vsp *h, const char *cmd, char *reply, size_t len);
+int hid_command(struct hid_vsp *h, int argc, char **argv, char *reply,
+		size_t len);
 
 #endif

@@ -201,49 +201,40 @@ static int fail(char *reply, size_t len, int err, const char *what)
 	return -err;
 }
 
-int hid_command(struct hid_vsp *h, const char *cmd, char *reply, size_t len)
+int hid_command(struct hid_vsp *h, int argc, char **argv, char *reply,
+		size_t len)
 {
-	char buf[VSP_CMD_LEN], *w0, *w1, *w2, *w3, *save;
+	const char *w0 = argc > 0 ? argv[0] : "";
 	long x, y, n;
 	int err;
 
 	snprintf(reply, len, "ok");
-	/* "type" keeps its text verbatim: everything after one space */
-	if (!strncmp(cmd, "type ", 5)) {
-		err = hid_type_text(h, cmd + 5);
+	if (!strcmp(w0, "type") && argc == 2) {
+		err = hid_type_text(h, argv[1]);
 		if (err == -EINVAL)
-			return snprintf(reply, len, "type: only ASCII text, \\n and \\t can be typed"), EINVAL;
+			return snprintf(reply, len, "type: only ASCII text, newlines and tabs can be typed"), EINVAL;
 		return err ? fail(reply, len, err, "type") : 0;
 	}
-	if (strlen(cmd) >= sizeof(buf))
-		return snprintf(reply, len, "command too long"), EINVAL;
-	strcpy(buf, cmd);
-	w0 = strtok_r(buf, " ", &save);
-	w1 = w0 ? strtok_r(NULL, " ", &save) : NULL;
-	w2 = w1 ? strtok_r(NULL, " ", &save) : NULL;
-	w3 = w2 ? strtok_r(NULL, " ", &save) : NULL;
-	if (!w0)
-		return snprintf(reply, len, "empty command"), EINVAL;
-	if (!strcmp(w0, "key") && w1 && !w2) {
-		err = hid_press_chord(h, w1);
+	if (!strcmp(w0, "key") && argc == 2) {
+		err = hid_press_chord(h, argv[1]);
 		if (err == -EINVAL)
-			return snprintf(reply, len, "key: unknown key in '%s'", w1), EINVAL;
+			return snprintf(reply, len, "key: unknown key in '%s'", argv[1]), EINVAL;
 		return err ? fail(reply, len, err, "key") : 0;
 	}
-	if (!strcmp(w0, "mouse") && w1 && !strcmp(w1, "move") && w2 && w3) {
-		if (parse_int(w2, 0, 32767, &x) || parse_int(w3, 0, 32767, &y))
+	if (!strcmp(w0, "mouse") && argc == 4 && !strcmp(argv[1], "move")) {
+		if (parse_int(argv[2], 0, 32767, &x) || parse_int(argv[3], 0, 32767, &y))
 			return snprintf(reply, len, "mouse move: X and Y are 0..32767"), EINVAL;
 		err = hid_mouse_report(h, (unsigned int)x, (unsigned int)y, h->buttons, 0);
 		return err ? fail(reply, len, err, "mouse move") : 0;
 	}
-	if (!strcmp(w0, "click") && !w2) {
-		unsigned int b = 1;
+	if (!strcmp(w0, "click") && argc <= 2) {
+		unsigned int b;
 
-		if (!w1 || !strcmp(w1, "left"))
+		if (argc == 1 || !strcmp(argv[1], "left"))
 			b = 1;
-		else if (!strcmp(w1, "right"))
+		else if (!strcmp(argv[1], "right"))
 			b = 2;
-		else if (!strcmp(w1, "middle"))
+		else if (!strcmp(argv[1], "middle"))
 			b = 4;
 		else
 			return snprintf(reply, len, "click: left, right or middle"), EINVAL;
@@ -252,8 +243,8 @@ int hid_command(struct hid_vsp *h, const char *cmd, char *reply, size_t len)
 			err = hid_mouse_report(h, h->x, h->y, h->buttons & ~b, 0);
 		return err ? fail(reply, len, err, "click") : 0;
 	}
-	if (!strcmp(w0, "wheel") && w1 && !w2) {
-		if (parse_int(w1, -127, 127, &n) || !n)
+	if (!strcmp(w0, "wheel") && argc == 2) {
+		if (parse_int(argv[1], -127, 127, &n) || !n)
 			return snprintf(reply, len, "wheel: N is -127..127, not 0"), EINVAL;
 		err = hid_mouse_report(h, h->x, h->y, h->buttons, (int)n);
 		return err ? fail(reply, len, err, "wheel") : 0;

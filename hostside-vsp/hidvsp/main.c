@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "hidvsp.h"
+#include "hostside-vsp/common/vsp_common.h"
 
 /* Stable instance GUIDs: how a restarted daemon gets its channels back. */
 static const enl_guid_t mouse_instance =
@@ -90,6 +91,27 @@ void hid_publish(struct hid_vsp *h)
 	vsp_status_set(h->v, 0, "keyboard_leds", "%s%s%s%s",
 		       h->leds & 1 ? "scroll " : "", h->leds & 2 ? "num " : "",
 		       h->leds & 4 ? "caps" : "", h->leds ? "" : "none");
+}
+
+/* enlctl input ...: decoded words, answered at once (input never waits
+ * for the guest beyond a full ring). */
+static void on_command(struct vsp *v, u32 req_id, const char *cmd, void *priv)
+{
+	struct hid_vsp *h = priv;
+	char line[VSP_CMD_LEN], reply[256], *w[8];
+	int n, status;
+
+	snprintf(line, sizeof(line), "%s", cmd);
+	n = vspc_cmd_split(line, w, 8);
+	if (n < 0) {
+		vsp_command_reply(v, req_id, EINVAL, "badly encoded command");
+		return;
+	}
+	status = hid_command(h, n, w, reply, sizeof(reply));
+	hid_publish(h);
+	if (status)
+		vsp_info("command '%s': %s", cmd, reply);
+	vsp_command_reply(v, req_id, (u32)status, "%s", reply);
 }
 
 static int offer(struct hid_vsp *h, const char *what, const enl_guid_t *cls,
@@ -191,6 +213,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	hid_publish(&h);
+	vsp_set_command_handler(the_vsp, on_command, &h);
 
 	err = vsp_run(the_vsp);
 	vsp_free(the_vsp);

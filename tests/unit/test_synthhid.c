@@ -58,6 +58,23 @@ int hid_mouse_report(struct hid_vsp *h, unsigned int x, unsigned int y,
 	return 0;
 }
 
+/* hid_command() on words: "type" keeps the rest as one word */
+static int cmd(struct hid_vsp *h, const char *line, char *reply, size_t len)
+{
+	char buf[256], *w[8], *save, *t;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	if (!strncmp(buf, "type ", 5)) {
+		w[0] = "type";
+		w[1] = buf + 5;
+		return hid_command(h, 2, w, reply, len);
+	}
+	for (t = strtok_r(buf, " ", &save); t && n < 8; t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	return hid_command(h, n, w, reply, len);
+}
+
 static int reset(void **state)
 {
 	nev = nrep = 0;
@@ -349,7 +366,7 @@ static void test_type_hello(void **state)
 	char reply[128];
 	unsigned int i;
 
-	assert_int_equal(hid_command(&h, "type hello world", reply, sizeof(reply)), 0);
+	assert_int_equal(cmd(&h, "type hello world", reply, sizeof(reply)), 0);
 	assert_int_equal(nev, 2 * sizeof(codes));
 	for (i = 0; i < sizeof(codes); i++) {
 		assert_int_equal(evs[2 * i].code, codes[i]);
@@ -359,7 +376,7 @@ static void test_type_hello(void **state)
 	}
 	/* a capital: shift around it */
 	nev = 0;
-	assert_int_equal(hid_command(&h, "type A", reply, sizeof(reply)), 0);
+	assert_int_equal(cmd(&h, "type A", reply, sizeof(reply)), 0);
 	assert_int_equal(nev, 4);
 	assert_int_equal(evs[0].code, 0x2a);
 	assert_int_equal(evs[1].code, 0x1e);
@@ -367,7 +384,7 @@ static void test_type_hello(void **state)
 	assert_int_equal(evs[3].code, 0x2a);
 	/* nothing goes out of a text with one untypeable character */
 	nev = 0;
-	assert_int_equal(hid_command(&h, "type ab\x01", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "type ab\x01", reply, sizeof(reply)), EINVAL);
 	assert_int_equal(nev, 0);
 }
 
@@ -376,7 +393,7 @@ static void test_chord(void **state)
 	struct hid_vsp h = { 0 };
 	char reply[128];
 
-	assert_int_equal(hid_command(&h, "key ctrl+alt+del", reply, sizeof(reply)), 0);
+	assert_int_equal(cmd(&h, "key ctrl+alt+del", reply, sizeof(reply)), 0);
 	assert_int_equal(nev, 6);
 	assert_int_equal(evs[0].code, 0x1d);
 	assert_int_equal(evs[1].code, 0x38);
@@ -389,13 +406,13 @@ static void test_chord(void **state)
 	assert_int_equal(evs[5].code, 0x1d);
 	assert_true(evs[5].up);
 	nev = 0;
-	assert_int_equal(hid_command(&h, "key ctrl+bogus", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "key +", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "key a+b+c+d+e+f+g+h+i", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "key ctrl+bogus", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "key +", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "key a+b+c+d+e+f+g+h+i", reply, sizeof(reply)), EINVAL);
 	assert_int_equal(nev, 0);
 	/* the guest's driver not there: ENOTCONN, said in words */
 	send_err = -ENOTCONN;
-	assert_int_equal(hid_command(&h, "key enter", reply, sizeof(reply)), ENOTCONN);
+	assert_int_equal(cmd(&h, "key enter", reply, sizeof(reply)), ENOTCONN);
 	assert_non_null(strstr(reply, "not connected"));
 }
 
@@ -404,30 +421,30 @@ static void test_mouse_commands(void **state)
 	struct hid_vsp h = { 0 };
 	char reply[128];
 
-	assert_int_equal(hid_command(&h, "mouse move 100 32767", reply, sizeof(reply)), 0);
+	assert_int_equal(cmd(&h, "mouse move 100 32767", reply, sizeof(reply)), 0);
 	assert_int_equal(nrep, 1);
 	assert_int_equal(reps[0].x, 100);
 	assert_int_equal(reps[0].y, 32767);
-	assert_int_equal(hid_command(&h, "click", reply, sizeof(reply)), 0);
+	assert_int_equal(cmd(&h, "click", reply, sizeof(reply)), 0);
 	assert_int_equal(nrep, 3);
 	assert_int_equal(reps[1].buttons, 1);
 	assert_int_equal(reps[1].x, 100);
 	assert_int_equal(reps[2].buttons, 0);
-	assert_int_equal(hid_command(&h, "click right", reply, sizeof(reply)), 0);
+	assert_int_equal(cmd(&h, "click right", reply, sizeof(reply)), 0);
 	assert_int_equal(reps[3].buttons, 2);
-	assert_int_equal(hid_command(&h, "wheel -3", reply, sizeof(reply)), 0);
+	assert_int_equal(cmd(&h, "wheel -3", reply, sizeof(reply)), 0);
 	assert_int_equal(reps[5].wheel, -3);
 	assert_int_equal(reps[5].y, 32767);
 	nrep = 0;
-	assert_int_equal(hid_command(&h, "mouse move 32768 0", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "mouse move -1 0", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "mouse move 1", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "mouse move 1x 2", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "click both", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "wheel 0", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "wheel 128", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "jump", reply, sizeof(reply)), EINVAL);
-	assert_int_equal(hid_command(&h, "", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "mouse move 32768 0", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "mouse move -1 0", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "mouse move 1", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "mouse move 1x 2", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "click both", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "wheel 0", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "wheel 128", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "jump", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(cmd(&h, "", reply, sizeof(reply)), EINVAL);
 	assert_int_equal(nrep, 0);
 }
 
