@@ -508,7 +508,7 @@ static void enl_chan_unmap(struct enl_vmbus_channel *ch, bool tell,
 	synchronize_rcu();
 	tasklet_kill(&ch->tasklet);
 	/* the host waits for RELID_RELEASED only after a rescind */
-	if (tell && READ_ONCE(ch->rescinded))
+	if (tell && READ_ONCE(ch->rescind_seen))
 		enl_send_relid_released(ch->relid);
 }
 
@@ -525,7 +525,8 @@ static void enl_chan_unmap_all(struct enl_vmbus_channel *ch, bool tell)
  */
 void enl_sc_release(struct enl_vmbus_channel *sc)
 {
-	if (!sc->primary || !READ_ONCE(sc->rescinded) || xchg(&sc->released, true))
+	if (!sc->primary || !READ_ONCE(sc->rescind_seen) ||
+	    xchg(&sc->released, true))
 		return;
 	mutex_lock(&enl_channels_lock);
 	enl_chan_sysfs_hide_locked(sc);
@@ -689,8 +690,10 @@ void enl_vmbus_handle_rescind(u32 relid)
 	mutex_lock(&enl_channels_lock);
 	ch = rcu_dereference_protected(enl_relid_map[relid],
 				       lockdep_is_held(&enl_channels_lock));
-	if (ch)
+	if (ch) {
 		WRITE_ONCE(ch->rescinded, true);
+		WRITE_ONCE(ch->rescind_seen, true);
+	}
 	mutex_unlock(&enl_channels_lock);
 	if (!ch) {
 		/*

@@ -247,7 +247,7 @@ fail:
 	ch->state = ENL_CHAN_OFFERED;
 unlock:
 	mutex_unlock(&ch->lock);
-	/* rescinded while we tried: nobody else gives its relid back */
+	/* rescind handled while we tried: nobody else gives its relid back */
 	enl_sc_release(ch);
 	return ret;
 }

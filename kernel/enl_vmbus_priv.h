@@ -87,8 +87,15 @@ struct enl_vmbus_channel {
 
 	struct mutex lock;			/* open/close/modify */
 	enum enl_chan_state state;
-	/* set once, in the interrupt that brings the RESCIND, or the work */
+	/*
+	 * rescinded: set in the interrupt that brings the RESCIND (sends
+	 * and waits stop at once).  rescind_seen: set when the ordered work
+	 * handles that RESCIND (enl_channels_lock); only from then on is
+	 * RELID_RELEASED due, so it goes exactly once even when a failed
+	 * open or a close gets there before the work does.
+	 */
 	bool rescinded;
+	bool rescind_seen;
 	/*
 	 * Subchannel whose relid went back to the host (RELID_RELEASED):
 	 * out of the relid map and sysfs, but the struct lives on until its
