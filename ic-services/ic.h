@@ -46,5 +46,7 @@ struct enl_ic_dev {
 };
 
 extern const struct enl_ic_service enl_ic_heartbeat;
+extern const struct enl_ic_service enl_ic_shutdown;
+extern const struct enl_ic_service enl_ic_timesync;
 
 #endif

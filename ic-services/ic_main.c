@@ -23,6 +23,8 @@ MODULE_PARM_DESC(ring_pages, "pages per channel ring, 2..256 (default 4)");
 
 static const struct enl_ic_service *const enl_ic_services[] = {
 	&enl_ic_heartbeat,
+	&enl_ic_shutdown,
+	&enl_ic_timesync,
 };
 
 static const struct enl_ic_version enl_ic_fw_versions[] = ENL_IC_FW_VERSIONS;
@@ -158,6 +160,8 @@ static void enl_ic_remove(struct enl_vmbus_device *vdev)
 /* driver_data: index in enl_ic_services[] */
 static const struct enl_vmbus_device_id enl_ic_ids[] = {
 	{ .guid = ENL_GUID_HEARTBEAT, .driver_data = 0 },
+	{ .guid = ENL_GUID_SHUTDOWN, .driver_data = 1 },
+	{ .guid = ENL_GUID_TIMESYNC, .driver_data = 2 },
 	{ }
 };
 
@@ -185,6 +189,8 @@ static void __exit enl_ic_exit(void)
 module_init(enl_ic_init);
 module_exit(enl_ic_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("enlighten integration services (heartbeat)");
+MODULE_DESCRIPTION("enlighten integration services (heartbeat, shutdown, time sync)");
 /* modalias vmbus:<class GUID bytes in hex>, for udev and modprobe */
 MODULE_ALIAS("vmbus:394f16571591784eab55382f3bd5422d");
+MODULE_ALIAS("vmbus:31600b0e13523449818b38d90ced39db");
+MODULE_ALIAS("vmbus:30e62795aed07b49adcee80ab0175caf");

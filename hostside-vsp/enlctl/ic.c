@@ -25,7 +25,7 @@
 
 /* The options a command allows; anything else is a usage error. */
 struct ic_opts {
-	bool reboot, force, overwrite;
+	bool reboot, force, overwrite, sync;
 	const char *pool;
 };
 
@@ -37,6 +37,7 @@ static int parse_opts(int argc, char **argv, const char *allowed,
 		{ "force", no_argument, NULL, 'f' },
 		{ "overwrite", no_argument, NULL, 'o' },
 		{ "pool", required_argument, NULL, 'p' },
+		{ "sync", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -58,6 +59,9 @@ static int parse_opts(int argc, char **argv, const char *allowed,
 			break;
 		case 'o':
 			o->overwrite = true;
+			break;
+		case 's':
+			o->sync = true;
 			break;
 		case 'p': {
 			char *end;
@@ -91,12 +95,13 @@ static int run_shutdown(const struct enlctl *e, int argc, char **argv)
 
 static int run_time(const struct enlctl *e, int argc, char **argv)
 {
-	const char *w[1] = { "time" };
+	const char *w[2] = { "time", "sync" };
 	struct ic_opts o;
 
-	if (parse_opts(argc, argv, "", &o) < argc)
+	if (parse_opts(argc, argv, "s", &o) < argc)
 		enlctl_usage_error("unexpected argument", argv[optind]);
-	return enlctl_daemon_words(e, IC_DAEMON, IC_TIMEOUT_MS, "time", 1, w);
+	return enlctl_daemon_words(e, IC_DAEMON, IC_TIMEOUT_MS, "time",
+				   o.sync ? 2 : 1, w);
 }
 
 static int run_kvp(const struct enlctl *e, int argc, char **argv)
@@ -158,7 +163,8 @@ static const struct enlctl_cmd ic_cmds[] = {
 	{ "shutdown", "[--reboot] [--force]",
 	  "power the guest off (or reboot it) through the shutdown service",
 	  run_shutdown },
-	{ "time", "", "the guest's clock against the host's (time sync)",
+	{ "time", "[--sync]",
+	  "a time sample (--sync: the guest sets its clock) and its round trip",
 	  run_time },
 	{ "kvp", "list|get|set|delete [--pool N] [KEY [VALUE]]",
 	  "the guest's KVP pools (list: also its intrinsic data)", run_kvp },

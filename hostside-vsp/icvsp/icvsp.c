@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "icvsp.h"
+#include "hostside-vsp/common/vsp_common.h"
 
 static const struct enl_ic_version ic_fw_versions[] = ENL_IC_FW_VERSIONS;
 #define IC_NR_FW (sizeof(ic_fw_versions) / sizeof(ic_fw_versions[0]))
@@ -259,6 +260,48 @@ static const struct vsp_chan_ops ic_chan_ops = {
 	.on_close = on_close,
 	.on_rescind = on_rescind,
 };
+
+#define IC_CMD_WORDS 8
+
+void ic_command(struct ic_chan *const *ics, unsigned int n, struct vsp *v,
+		u32 req_id, const char *line)
+{
+	char buf[VSP_CMD_LEN], *words[IC_CMD_WORDS];
+	struct ic_chan *ic = NULL;
+	unsigned int i;
+	int nw;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	nw = vspc_cmd_split(buf, words, IC_CMD_WORDS);
+	if (nw <= 0) {
+		vsp_command_reply(v, req_id, EINVAL, "bad command line");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (ics[i] && ics[i]->svc->command &&
+		    !strcmp(ics[i]->svc->command, words[0]))
+			ic = ics[i];
+	if (!ic) {
+		vsp_command_reply(v, req_id, ENOENT,
+				  "unknown command \"%s\" (or its service is turned off)",
+				  words[0]);
+		return;
+	}
+	if (ic->state != IC_READY) {
+		vsp_command_reply(v, req_id, ENODEV,
+				  "the guest has not opened and negotiated the %s channel (state %s)%s",
+				  ic->svc->name,
+				  ic->state == IC_CLOSED ? "closed" :
+				  ic->state == IC_NEGOTIATING ? "negotiating" :
+				  "no common version",
+				  ic->svc->msgtype == ENL_IC_MSG_KVP &&
+				  ic->state == IC_NEGOTIATING ?
+				  "; a guest answers KVP only while its hv_kvp_daemon runs" :
+				  "");
+		return;
+	}
+	ic->svc->on_command(ic, req_id, nw, words);
+}
 
 int ic_offer(struct vsp *v, const struct ic_service *svc,
 	     const enl_guid_t *instance, int refuse_opens, struct ic_chan **out)

@@ -33,6 +33,15 @@ struct ic_service {
 	void (*on_timer)(struct ic_chan *ic);
 	/* The channel closed; the service's state is reset after this. */
 	void (*on_close)(struct ic_chan *ic);
+	/*
+	 * An operator command (enlctl, relayed): words[0] is the service's
+	 * command word, the rest its arguments, decoded.  Called only while
+	 * the service is READY (else the framework answers).  Must answer
+	 * req_id once with vsp_command_reply(ic->v, ...), now or later.
+	 */
+	const char *command;
+	void (*on_command)(struct ic_chan *ic, u32 req_id, int nwords,
+			   char **words);
 };
 
 enum ic_state {
@@ -68,6 +77,15 @@ int ic_offer(struct vsp *v, const struct ic_service *svc,
 /* Free what ic_offer() allocated; after vsp_free() of its connection. */
 void ic_free(struct ic_chan *ic);
 
+/*
+ * An operator command for the service whose command word is words[0]
+ * (vsp_set_command_handler's callback in main.c, testable apart): answers
+ * ENOENT for an unknown word, ENODEV while the service's channel is not
+ * ready, else calls its on_command.
+ */
+void ic_command(struct ic_chan *const *ics, unsigned int n, struct vsp *v,
+		u32 req_id, const char *line);
+
 /* Send a request (flags TRANSACTION|REQUEST) with the negotiated versions.
  * 0 with *trans_id (may be NULL), or the vsp_chan_send() error. */
 int ic_send_request(struct ic_chan *ic, const void *body, u16 len,
@@ -87,5 +105,8 @@ static inline void *ic_priv(struct ic_chan *ic) { return ic->priv; }
 
 /* services */
 extern const struct ic_service ic_heartbeat;
+extern const struct ic_service ic_shutdown;
+extern const struct ic_service ic_timesync;
+extern const struct ic_service ic_kvp;
 
 #endif

@@ -4,9 +4,11 @@
  *
  *   enl-icvsp --vm SOCKET [--instance GUID] [--refuse-open SVC[:N]] [-v|-q]
  *
- * Connects to enl-host's VSP socket, offers the heartbeat channel and
- * serves it until enl-host goes away.  Safe to kill and start again: the
- * channel carries on from the ring state in guest memory.
+ * Connects to enl-host's VSP socket, offers the channels of the services
+ * (heartbeat, shutdown, timesync, kvp; --disable turns some off), takes
+ * the operator's commands relayed by enl-host (enlctl shutdown, time,
+ * kvp) and serves them until enl-host goes away.  Safe to kill and start
+ * again: the channels carry on from the ring state in guest memory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +22,37 @@
 
 static struct vsp *the_vsp;
 
+/* Every service enl-icvsp serves, in the order they are offered. */
+static const struct ic_service *const services[] = {
+	&ic_heartbeat, &ic_shutdown, &ic_timesync, &ic_kvp,
+};
+#define NSERVICES (sizeof(services) / sizeof(services[0]))
+static struct ic_chan *chans[NSERVICES];
+
+static void on_command(struct vsp *v, u32 req_id, const char *cmd, void *priv)
+{
+	ic_command(chans, NSERVICES, v, req_id, cmd);
+}
+
+/* "--disable shutdown,kvp": those services are not offered. */
+static void parse_disable(char *list, bool *off)
+{
+	char *save = NULL, *w;
+	unsigned int i;
+
+	for (w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < NSERVICES; i++)
+			if (!strcmp(w, services[i]->name))
+				break;
+		if (i == NSERVICES) {
+			fprintf(stderr, "enl-icvsp: --disable: unknown service %s (heartbeat, shutdown, timesync, kvp)\n",
+				w);
+			exit(2);
+		}
+		off[i] = true;
+	}
+}
+
 static void on_signal(int sig)
 {
 	if (the_vsp)
@@ -30,9 +63,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: enl-icvsp --vm SOCKET [--instance GUID] [--wait S]\n"
-		"                 [--refuse-open SERVICE[:N]] [-v|-q]\n"
-		"Serve the Hyper-V integration services (heartbeat) of the VM\n"
-		"whose enl-host listens on SOCKET.\n"
+		"                 [--disable SVC[,SVC...]] [--refuse-open SERVICE[:N]] [-v|-q]\n"
+		"Serve the Hyper-V integration services (heartbeat, shutdown,\n"
+		"timesync, kvp) of the VM whose enl-host listens on SOCKET.\n"
+		"  --disable LIST   do not offer these services (comma separated)\n"
 		"  --vm SOCKET      enl-host's VSP socket\n"
 		"  --instance GUID  heartbeat channel instance GUID\n"
 		"                   (default: the fixed one, stable across restarts)\n"
@@ -102,6 +136,7 @@ int main(int argc, char **argv)
 		{ "instance", required_argument, NULL, 'i' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "refuse-open", required_argument, NULL, 'r' },
+		{ "disable", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -110,7 +145,8 @@ int main(int argc, char **argv)
 	const char *sock = NULL;
 	enl_guid_t instance;
 	bool have_instance = false;
-	struct ic_chan *hb;
+	bool off[NSERVICES] = { false };
+	unsigned int i;
 	struct sigaction sa;
 	long wait_s = -1;	/* no --wait: one try */
 	int refuse_hb = 0;
@@ -139,6 +175,9 @@ int main(int argc, char **argv)
 		}
 		case 'r':
 			refuse_hb = parse_refuse(optarg, &ic_heartbeat);
+			break;
+		case 'd':
+			parse_disable(optarg, off);
 			break;
 		case 'v':
 			vsp_verbose = 2;
@@ -183,20 +222,35 @@ int main(int argc, char **argv)
 	else if (refuse_hb)
 		vsp_err("--refuse-open: refusing the first %d open(s) of heartbeat",
 			refuse_hb);
-	err = ic_offer(the_vsp, &ic_heartbeat, have_instance ? &instance : NULL,
-		       refuse_hb, &hb);
-	if (err) {
-		fprintf(stderr, "enl-icvsp: heartbeat offer refused: %s%s\n",
-			strerror(-err),
-			err == -EEXIST ? " (another daemon serves it)" : "");
-		vsp_free(the_vsp);
-		return 1;
+	for (i = 0; i < NSERVICES; i++) {
+		const struct ic_service *svc = services[i];
+
+		if (off[i]) {
+			vsp_info("%s: turned off (--disable)", svc->name);
+			continue;
+		}
+		/* --instance names the heartbeat channel (tests, several VMs) */
+		err = ic_offer(the_vsp, svc,
+			       svc == &ic_heartbeat && have_instance ? &instance : NULL,
+			       svc == &ic_heartbeat ? refuse_hb : 0, &chans[i]);
+		if (err) {
+			fprintf(stderr, "enl-icvsp: %s offer refused: %s%s\n",
+				svc->name, strerror(-err),
+				err == -EEXIST ? " (another daemon serves it)" : "");
+			vsp_free(the_vsp);
+			for (i = 0; i < NSERVICES; i++)
+				ic_free(chans[i]);
+			return 1;
+		}
+		vsp_info("%s offered as relid %u", svc->name,
+			 vsp_chan_relid(chans[i]->ch));
 	}
-	vsp_info("heartbeat offered as relid %u", vsp_chan_relid(hb->ch));
+	vsp_set_command_handler(the_vsp, on_command, NULL);
 
 	err = vsp_run(the_vsp);
 	vsp_free(the_vsp);
-	ic_free(hb);
+	for (i = 0; i < NSERVICES; i++)
+		ic_free(chans[i]);
 	if (err) {
 		fprintf(stderr, "enl-icvsp: connection to enl-host lost: %s\n",
 			strerror(-err));

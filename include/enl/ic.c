@@ -228,3 +228,348 @@ int enl_ic_answer_heartbeat(void *buf, u32 len)
 	memcpy(p + ENL_IC_HDR_OFF, &ic, sizeof(ic));
 	return 0;
 }
+
+/* ---- shutdown ---------------------------------------------------------------- */
+
+void enl_ic_build_shutdown(struct enl_ic_shutdown *body, u32 flags)
+{
+	static const char why[] = "enlighten: shutdown requested by the host";
+
+	memset(body, 0, sizeof(*body));
+	body->reason_code = 0;
+	body->timeout_seconds = 0;
+	body->flags = flags;
+	memcpy(body->display_message, why, sizeof(why));
+}
+
+/* Answer in place: response flags and status, the body as it came. */
+static void answer_status(u8 *p, u32 status)
+{
+	struct enl_icmsg_hdr ic;
+
+	memcpy(&ic, p + ENL_IC_HDR_OFF, sizeof(ic));
+	ic.flags = ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_RESPONSE;
+	ic.status = status;
+	memcpy(p + ENL_IC_HDR_OFF, &ic, sizeof(ic));
+}
+
+int enl_ic_answer_shutdown(void *buf, u32 len)
+{
+	u8 *p = buf;
+	struct enl_icmsg_hdr ic;
+	u32 flags;
+
+	if (len < ENL_IC_BODY_OFF + sizeof(struct enl_ic_shutdown))
+		return -EPROTO;
+	memcpy(&ic, p + ENL_IC_HDR_OFF, sizeof(ic));
+	if (ic.msgtype != ENL_IC_MSG_SHUTDOWN)
+		return -EPROTO;
+	memcpy(&flags, p + ENL_IC_BODY_OFF +
+	       offsetof(struct enl_ic_shutdown, flags), sizeof(flags));
+	switch (flags) {
+	case ENL_IC_SHUTDOWN_POWEROFF:
+	case ENL_IC_SHUTDOWN_POWEROFF_FORCE:
+	case ENL_IC_SHUTDOWN_REBOOT:
+	case ENL_IC_SHUTDOWN_REBOOT_FORCE:
+		answer_status(p, ENL_IC_STATUS_OK);
+		return (int)flags;
+	default:
+		/* hibernation is not ours to offer */
+		answer_status(p, ENL_IC_STATUS_FAIL);
+		return -EOPNOTSUPP;
+	}
+}
+
+/* ---- time sync ---------------------------------------------------------------- */
+
+int enl_ic_build_timesync(void *body, u32 body_cap,
+			  struct enl_ic_version msgver, u8 flags,
+			  u64 hosttime, u64 refcount)
+{
+	if (msgver.major >= 4) {
+		struct enl_ic_timesync_ref t;
+
+		if (body_cap < sizeof(t))
+			return -ENOSPC;
+		memset(&t, 0, sizeof(t));
+		t.parenttime = hosttime;
+		t.vmreferencetime = refcount;
+		t.flags = flags;
+		memcpy(body, &t, sizeof(t));
+		return (int)sizeof(t);
+	} else {
+		struct enl_ic_timesync t;
+
+		if (body_cap < sizeof(t))
+			return -ENOSPC;
+		memset(&t, 0, sizeof(t));
+		t.parenttime = hosttime;
+		t.flags = flags;
+		memcpy(body, &t, sizeof(t));
+		return (int)sizeof(t);
+	}
+}
+
+int enl_ic_answer_timesync(void *buf, u32 len, u64 *hosttime, u64 *refcount,
+			   u8 *flags)
+{
+	u8 *p = buf;
+	struct enl_icmsg_hdr ic;
+
+	if (len < ENL_IC_BODY_OFF)
+		return -EPROTO;
+	memcpy(&ic, p + ENL_IC_HDR_OFF, sizeof(ic));
+	if (ic.msgtype != ENL_IC_MSG_TIMESYNC)
+		return -EPROTO;
+	if (ic.msgver.major >= 4) {
+		struct enl_ic_timesync_ref t;
+
+		if (len - ENL_IC_BODY_OFF < sizeof(t))
+			return -EPROTO;
+		memcpy(&t, p + ENL_IC_BODY_OFF, sizeof(t));
+		*hosttime = t.parenttime;
+		*refcount = t.vmreferencetime;
+		*flags = t.flags;
+	} else {
+		struct enl_ic_timesync t;
+
+		if (len - ENL_IC_BODY_OFF < sizeof(t))
+			return -EPROTO;
+		memcpy(&t, p + ENL_IC_BODY_OFF, sizeof(t));
+		*hosttime = t.parenttime;
+		*refcount = 0;
+		*flags = t.flags;
+	}
+	answer_status(p, ENL_IC_STATUS_OK);
+	return 0;
+}
+
+/* ---- KVP strings ---------------------------------------------------------------- */
+
+int enl_ic_utf8_to_utf16(const char *in, u32 len, u8 *out, u32 cap)
+{
+	const u8 *s = (const u8 *)in;
+	u32 i = 0, o = 0;
+
+	while (i < len) {
+		u32 c = s[i], need, min;
+
+		if (c < 0x80) {
+			need = 0;
+			min = 0;
+		} else if ((c & 0xe0) == 0xc0) {
+			need = 1;
+			min = 0x80;
+			c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2;
+			min = 0x800;
+			c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			need = 3;
+			min = 0x10000;
+			c &= 0x07;
+		} else {
+			return -EILSEQ;
+		}
+		if (len - i - 1 < need)
+			return -EILSEQ;
+		for (i++; need; need--, i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return -EILSEQ;
+			c = (c << 6) | (s[i] & 0x3f);
+		}
+		/* a NUL would end the string early on the other side */
+		if (c == 0 || c < min || c > 0x10ffff ||
+		    (c >= 0xd800 && c <= 0xdfff))
+			return -EILSEQ;
+		if (c >= 0x10000) {
+			u16 hi = (u16)(0xd800 + ((c - 0x10000) >> 10));
+			u16 lo = (u16)(0xdc00 + ((c - 0x10000) & 0x3ff));
+
+			if (cap - o < 4 + 2 || o > cap)
+				return -ENOSPC;
+			out[o++] = (u8)hi;
+			out[o++] = (u8)(hi >> 8);
+			out[o++] = (u8)lo;
+			out[o++] = (u8)(lo >> 8);
+		} else {
+			if (cap - o < 2 + 2 || o > cap)
+				return -ENOSPC;
+			out[o++] = (u8)c;
+			out[o++] = (u8)(c >> 8);
+		}
+	}
+	if (cap < 2 || cap - o < 2)
+		return -ENOSPC;
+	out[o++] = 0;
+	out[o++] = 0;
+	return (int)o;
+}
+
+int enl_ic_utf16_to_utf8(const u8 *in, u32 in_bytes, char *out, u32 cap)
+{
+	u32 i, o = 0;
+
+	if (in_bytes & 1)
+		return -EILSEQ;
+	for (i = 0; i < in_bytes; i += 2) {
+		u32 c = in[i] | (u32)in[i + 1] << 8;
+		u32 n;
+
+		if (c == 0)
+			break;
+		if (c >= 0xdc00 && c <= 0xdfff)
+			return -EILSEQ;		/* low half without a high one */
+		if (c >= 0xd800 && c <= 0xdbff) {
+			u32 lo;
+
+			if (in_bytes - i < 4)
+				return -EILSEQ;
+			lo = in[i + 2] | (u32)in[i + 3] << 8;
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return -EILSEQ;
+			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+			i += 2;
+		}
+		n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+		if (cap - o < n + 1)
+			return -ENOSPC;
+		switch (n) {
+		case 1:
+			out[o++] = (char)c;
+			break;
+		case 2:
+			out[o++] = (char)(0xc0 | c >> 6);
+			out[o++] = (char)(0x80 | (c & 0x3f));
+			break;
+		case 3:
+			out[o++] = (char)(0xe0 | c >> 12);
+			out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			out[o++] = (char)(0x80 | (c & 0x3f));
+			break;
+		default:
+			out[o++] = (char)(0xf0 | c >> 18);
+			out[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
+			out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	if (cap - o < 1)
+		return -ENOSPC;
+	out[o] = 0;
+	return (int)o;
+}
+
+/* ---- KVP messages ----------------------------------------------------------------- */
+
+int enl_ic_build_kvp(struct enl_ic_kvp_msg *m, u8 op, u8 pool, u32 index,
+		     const char *key, const char *value)
+{
+	struct enl_ic_kvp_value *d = op == ENL_IC_KVP_ENUMERATE ?
+				     &m->u.en.data : &m->u.data;
+	int n;
+
+	memset(m, 0, sizeof(*m));
+	if (op > ENL_IC_KVP_ENUMERATE || pool >= ENL_IC_KVP_POOL_COUNT)
+		return -EINVAL;
+	m->op = op;
+	m->pool = pool;
+	if (op == ENL_IC_KVP_ENUMERATE) {
+		m->u.en.index = index;
+		return 0;
+	}
+	if (!key || !key[0])
+		return -EINVAL;
+	if (op == ENL_IC_KVP_DELETE) {
+		n = enl_ic_utf8_to_utf16(key, (u32)strlen(key), m->u.del.key,
+					 sizeof(m->u.del.key));
+		if (n < 0)
+			return n;
+		m->u.del.key_size = (u32)n;
+		return 0;
+	}
+	n = enl_ic_utf8_to_utf16(key, (u32)strlen(key), d->key, sizeof(d->key));
+	if (n < 0)
+		return n;
+	d->key_size = (u32)n;
+	d->value_type = ENL_IC_KVP_REG_SZ;
+	if (op == ENL_IC_KVP_SET) {
+		if (!value)
+			return -EINVAL;
+		n = enl_ic_utf8_to_utf16(value, (u32)strlen(value), d->value,
+					 sizeof(d->value));
+		if (n < 0)
+			return n;
+		d->value_size = (u32)n;
+	}
+	return 0;
+}
+
+static int u64_to_dec(u64 v, char *out, u32 cap)
+{
+	char tmp[21];
+	u32 n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (cap < n + 1)
+		return -ENOSPC;
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = 0;
+	return (int)n;
+}
+
+int enl_ic_parse_kvp_answer(const void *body, u32 body_len, u8 op,
+			    struct enl_ic_kvp_result *r)
+{
+	const u8 *p = body;
+	u32 off = op == ENL_IC_KVP_ENUMERATE ?
+		  (u32)offsetof(struct enl_ic_kvp_msg, u.en.data) :
+		  (u32)offsetof(struct enl_ic_kvp_msg, u.data);
+	const u8 *d = p + off;
+	u32 type, key_size, value_size;
+
+	r->key[0] = r->value[0] = 0;
+	if ((op != ENL_IC_KVP_GET && op != ENL_IC_KVP_ENUMERATE) ||
+	    body_len < off || body_len - off < sizeof(struct enl_ic_kvp_value))
+		return -EPROTO;
+	/* Fields one by one (the struct is too big for a kernel stack);
+	 * each is read once. */
+	memcpy(&type, d + offsetof(struct enl_ic_kvp_value, value_type), 4);
+	memcpy(&key_size, d + offsetof(struct enl_ic_kvp_value, key_size), 4);
+	memcpy(&value_size, d + offsetof(struct enl_ic_kvp_value, value_size), 4);
+	d += offsetof(struct enl_ic_kvp_value, key);
+	if (key_size > ENL_IC_KVP_KEY_BYTES || value_size > ENL_IC_KVP_VALUE_BYTES)
+		return -EPROTO;
+	if (enl_ic_utf16_to_utf8(d, key_size & ~1u, r->key, sizeof(r->key)) < 0)
+		return -EPROTO;
+	d += ENL_IC_KVP_KEY_BYTES;
+	switch (type) {
+	case ENL_IC_KVP_REG_SZ:
+		if (enl_ic_utf16_to_utf8(d, value_size & ~1u, r->value,
+					 sizeof(r->value)) < 0)
+			return -EPROTO;
+		break;
+	case ENL_IC_KVP_REG_U32: {
+		u32 v;
+
+		memcpy(&v, d, sizeof(v));
+		u64_to_dec(v, r->value, sizeof(r->value));
+		break;
+	}
+	case ENL_IC_KVP_REG_U64: {
+		u64 v;
+
+		memcpy(&v, d, sizeof(v));
+		u64_to_dec(v, r->value, sizeof(r->value));
+		break;
+	}
+	default:
+		return -EPROTO;
+	}
+	return 0;
+}

@@ -108,6 +108,153 @@ struct enl_ic_heartbeat {
 };
 ENL_SIZE_ASSERT(struct enl_ic_heartbeat, 40);
 
+/* More status codes the guest may answer with. */
+#define ENL_IC_STATUS_CONT		0x80070103u	/* no more items */
+#define ENL_IC_STATUS_NOT_FOUND		0x80041002u
+#define ENL_IC_STATUS_EXISTS		0x80070050u
+#define ENL_IC_STATUS_DISK_FULL		0x80070070u
+
+/* ---- shutdown ------------------------------------------------------------ */
+
+/* Every version the stock 6.1 and 6.12 hv_utils speak, best first. */
+#define ENL_IC_SHUTDOWN_VERSIONS \
+	{ ENL_IC_VER(3, 2), ENL_IC_VER(3, 1), ENL_IC_VER(3, 0), ENL_IC_VER(1, 0) }
+
+/* flags: the whole value names the action; anything else is refused. */
+enum enl_ic_shutdown_flags {
+	ENL_IC_SHUTDOWN_POWEROFF = 0,
+	ENL_IC_SHUTDOWN_POWEROFF_FORCE = 1,
+	ENL_IC_SHUTDOWN_REBOOT = 2,
+	ENL_IC_SHUTDOWN_REBOOT_FORCE = 3,
+	ENL_IC_SHUTDOWN_HIBERNATE = 4,
+	ENL_IC_SHUTDOWN_HIBERNATE_FORCE = 5,
+};
+
+/* Linux drops (never answers) a shutdown request shorter than this whole
+ * body, so the host always sends all of it. */
+struct enl_ic_shutdown {
+	u32 reason_code;
+	u32 timeout_seconds;
+	u32 flags;		/* enum enl_ic_shutdown_flags */
+	u8 display_message[2048];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_shutdown, 2060);
+ENL_OFFSET_ASSERT(struct enl_ic_shutdown, flags, 8);
+ENL_STATIC_ASSERT(ENL_IC_BODY_OFF + sizeof(struct enl_ic_shutdown) == 2088,
+		  "shutdown payload");
+
+/* ---- time sync ----------------------------------------------------------- */
+
+/*
+ * Message 4.0 carries the guest's reference counter at the time the host
+ * time was taken; 3.0 and 1.0 do not (the guest uses the time it receives
+ * the message).  Guests speak 4.0, 3.0, 1.0.
+ */
+#define ENL_IC_TIMESYNC_VERSIONS \
+	{ ENL_IC_VER(4, 0), ENL_IC_VER(3, 0), ENL_IC_VER(1, 0) }
+
+#define ENL_IC_TIMESYNC_PROBE	0
+#define ENL_IC_TIMESYNC_SYNC	1	/* set the clock */
+#define ENL_IC_TIMESYNC_SAMPLE	2	/* a sample for the PTP clock */
+
+/* Times: 100 ns units since 1601-01-01 UTC. */
+#define ENL_IC_TIME_UNIX_OFFSET	116444736000000000ull
+
+/* Message versions up to 3.0. */
+struct enl_ic_timesync {
+	u64 parenttime;		/* host time */
+	u64 childtime;
+	u64 roundtriptime;
+	u8 flags;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_timesync, 25);
+ENL_OFFSET_ASSERT(struct enl_ic_timesync, flags, 24);
+
+/* Message version 4.0. */
+struct enl_ic_timesync_ref {
+	u64 parenttime;
+	u64 vmreferencetime;	/* guest's partition reference counter */
+	u8 flags;
+	u8 leapflags;		/* signed on the wire */
+	u8 stratum;
+	u8 reserved[3];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_timesync_ref, 22);
+ENL_OFFSET_ASSERT(struct enl_ic_timesync_ref, flags, 16);
+
+/* ---- KVP ------------------------------------------------------------------ */
+
+#define ENL_IC_KVP_VERSIONS \
+	{ ENL_IC_VER(4, 0), ENL_IC_VER(3, 0), ENL_IC_VER(1, 0) }
+
+enum enl_ic_kvp_op {
+	ENL_IC_KVP_GET = 0,
+	ENL_IC_KVP_SET = 1,
+	ENL_IC_KVP_DELETE = 2,
+	ENL_IC_KVP_ENUMERATE = 3,
+	ENL_IC_KVP_GET_IP_INFO = 4,
+	ENL_IC_KVP_SET_IP_INFO = 5,
+};
+
+enum enl_ic_kvp_pool {
+	ENL_IC_KVP_POOL_EXTERNAL = 0,	/* the host writes, the guest reads */
+	ENL_IC_KVP_POOL_GUEST = 1,	/* the guest writes, the host reads */
+	ENL_IC_KVP_POOL_AUTO = 2,	/* the guest's intrinsic data */
+	ENL_IC_KVP_POOL_AUTO_EXTERNAL = 3,
+	ENL_IC_KVP_POOL_AUTO_INTERNAL = 4,
+	ENL_IC_KVP_POOL_COUNT = 5,
+};
+
+#define ENL_IC_KVP_REG_SZ	1
+#define ENL_IC_KVP_REG_U32	4
+#define ENL_IC_KVP_REG_U64	8
+
+/* Bytes on the wire: the key is UTF-16LE (256 units), the value too
+ * (1024 units); sizes count bytes, the NUL included. */
+#define ENL_IC_KVP_KEY_BYTES	512
+#define ENL_IC_KVP_VALUE_BYTES	2048
+
+struct enl_ic_kvp_value {
+	u32 value_type;
+	u32 key_size;
+	u32 value_size;
+	u8 key[ENL_IC_KVP_KEY_BYTES];
+	u8 value[ENL_IC_KVP_VALUE_BYTES];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_kvp_value, 2572);
+ENL_OFFSET_ASSERT(struct enl_ic_kvp_value, key, 12);
+ENL_OFFSET_ASSERT(struct enl_ic_kvp_value, value, 524);
+
+/*
+ * The body of a GET / SET / DELETE / ENUMERATE request, full size as
+ * Hyper-V sends it (the guest answers in the same space).  GET and SET
+ * use data at u.data; ENUMERATE has its index first (u.en); DELETE has
+ * key_size and key only (u.del).
+ */
+struct enl_ic_kvp_msg {
+	u8 op;			/* enum enl_ic_kvp_op */
+	u8 pool;		/* enum enl_ic_kvp_pool */
+	u16 pad;
+	union {
+		struct enl_ic_kvp_value data;
+		struct {
+			u32 index;
+			struct enl_ic_kvp_value data;
+		} __attribute__((packed)) en;
+		struct {
+			u32 key_size;
+			u8 key[ENL_IC_KVP_KEY_BYTES];
+		} __attribute__((packed)) del;
+	} u;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_kvp_msg, 2580);
+ENL_OFFSET_ASSERT(struct enl_ic_kvp_msg, u, 4);
+
+/* A KVP string as UTF-8, NUL-terminated: at most 3 bytes per UTF-16 unit
+ * (a surrogate pair, 2 units, is 4 bytes). */
+#define ENL_IC_KVP_KEY_UTF8	(ENL_IC_KVP_KEY_BYTES / 2 * 3 + 1)
+#define ENL_IC_KVP_VALUE_UTF8	(ENL_IC_KVP_VALUE_BYTES / 2 * 3 + 1)
+
 /*
  * Write the pipe header and the IC header of a host request at the start
  * of buf.  Returns ENL_IC_BODY_OFF, or -ENOSPC if buf cannot hold the
@@ -160,5 +307,75 @@ int enl_ic_answer_negotiate(void *buf, u32 len,
 
 /* Guest: answer a HEARTBEAT request in place (seq + 1).  0 or -EPROTO. */
 int enl_ic_answer_heartbeat(void *buf, u32 len);
+
+/* ---- shutdown, time sync, KVP: both ends -------------------------------- */
+
+/*
+ * Host: a shutdown request body for action (ENL_IC_SHUTDOWN_*).  Fills
+ * the whole struct (reason code, timeout, a display message).
+ */
+void enl_ic_build_shutdown(struct enl_ic_shutdown *body, u32 flags);
+/*
+ * Guest: check a shutdown request (len payload bytes) and answer it in
+ * place: status OK for an action this guest takes (poweroff, reboot,
+ * forced or not), FAIL otherwise.  Returns the action's flags (>= 0) to
+ * run after the answer went out, -EOPNOTSUPP (answered FAIL), or -EPROTO
+ * (too short: not answered, as the stock driver).
+ */
+int enl_ic_answer_shutdown(void *buf, u32 len);
+
+/*
+ * Host: a time-sync body for message version msgver: flags
+ * ENL_IC_TIMESYNC_*, hosttime in 100 ns units since 1601, refcount the
+ * guest's reference counter at that instant (4.0 only).  Writes into
+ * body (body_cap bytes): the body length, or -ENOSPC.
+ */
+int enl_ic_build_timesync(void *body, u32 body_cap,
+			  struct enl_ic_version msgver, u8 flags,
+			  u64 hosttime, u64 refcount);
+/*
+ * Guest: parse a time-sync request (len payload bytes) whose header says
+ * message version msgver and answer it in place (status OK).  *hosttime,
+ * *refcount (0 before 4.0) and *flags out.  0 or -EPROTO (not answered).
+ */
+int enl_ic_answer_timesync(void *buf, u32 len, u64 *hosttime, u64 *refcount,
+			   u8 *flags);
+
+/*
+ * UTF-8 (len bytes, no NUL needed) -> UTF-16LE with a NUL unit, into out
+ * (cap bytes).  Returns the bytes written, the NUL included (the wire's
+ * key_size / value_size), -EILSEQ for invalid UTF-8 (overlong, surrogate
+ * code points, beyond U+10FFFF, a NUL inside), -ENOSPC if it does not fit.
+ */
+int enl_ic_utf8_to_utf16(const char *in, u32 len, u8 *out, u32 cap);
+/*
+ * UTF-16LE (in_bytes bytes; stops at a NUL unit) -> UTF-8 with a NUL, into
+ * out (cap bytes).  Returns the string length (NUL not counted), -EILSEQ
+ * (odd byte count, unpaired surrogates), -ENOSPC.
+ */
+int enl_ic_utf16_to_utf8(const u8 *in, u32 in_bytes, char *out, u32 cap);
+
+/*
+ * Host: a KVP request body (full size).  op GET / SET / DELETE /
+ * ENUMERATE; pool 0..4; key / value UTF-8 (value only for SET, as
+ * REG_SZ), index for ENUMERATE.  0, -EINVAL (op or pool out of range),
+ * -EILSEQ / -ENOSPC (key or value cannot be sent).
+ */
+int enl_ic_build_kvp(struct enl_ic_kvp_msg *m, u8 op, u8 pool, u32 index,
+		     const char *key, const char *value);
+
+/* What the guest answered to a KVP GET or ENUMERATE, as UTF-8. */
+struct enl_ic_kvp_result {
+	char key[ENL_IC_KVP_KEY_UTF8];
+	char value[ENL_IC_KVP_VALUE_UTF8];
+};
+
+/*
+ * Host: the guest's answer (body_len body bytes) to a GET or ENUMERATE
+ * request of op.  Sizes are checked against the fields, strings decoded
+ * (REG_SZ; REG_U32 / REG_U64 as decimal).  0, or -EPROTO.
+ */
+int enl_ic_parse_kvp_answer(const void *body, u32 body_len, u8 op,
+			    struct enl_ic_kvp_result *r);
 
 #endif

@@ -143,6 +143,64 @@ static void fuzz_ic(const uint8_t *data, size_t size)
 	enl_ic_answer_negotiate(buf, len, fw, 2, hb, 2, &fo, &mo, &answerable);
 	memcpy(buf, data, len);
 	enl_ic_answer_heartbeat(buf, len);
+	memcpy(buf, data, len);
+	ret = enl_ic_answer_shutdown(buf, len);
+	if (ret >= 0 && (ret > 3 || len < ENL_IC_BODY_OFF + 2060))
+		abort();
+	{
+		u64 h, r;
+		u8 fl;
+
+		memcpy(buf, data, len);
+		enl_ic_answer_timesync(buf, len, &h, &r, &fl);
+	}
+
+	/* host side: KVP answers of both kinds, as the body after the
+	 * headers and as the whole input */
+	{
+		static struct enl_ic_kvp_result res;
+		static struct enl_ic_kvp_msg m;
+		static char u8s[ENL_IC_KVP_VALUE_UTF8];
+		static u8 u16s[ENL_IC_KVP_VALUE_BYTES];
+		u8 op;
+		int n;
+
+		for (op = 0; op <= ENL_IC_KVP_ENUMERATE; op++) {
+			memcpy(buf, data, len);
+			if (enl_ic_parse_kvp_answer(buf, len, op, &res) == 0 &&
+			    (strlen(res.key) >= sizeof(res.key) ||
+			     strlen(res.value) >= sizeof(res.value)))
+				abort();
+		}
+		memcpy(buf, data, len);
+		n = enl_ic_utf16_to_utf8(buf, len, u8s, sizeof(u8s));
+		if (n >= 0 && (u32)n != strlen(u8s))
+			abort();
+		/* UTF-8 -> UTF-16 -> UTF-8 gives the input back */
+		n = enl_ic_utf8_to_utf16((const char *)data, len, u16s, sizeof(u16s));
+		if (n >= 0) {
+			if (n < 2 || n & 1 || u16s[n - 1] || u16s[n - 2])
+				abort();
+			n = enl_ic_utf16_to_utf8(u16s, (u32)n, u8s, sizeof(u8s));
+			if (n != (int)len || memcmp(u8s, data, len))
+				abort();
+		}
+		/* requests built from the input as a key and a value */
+		if (len < sizeof(u8s)) {
+			memcpy(u8s, data, len);
+			u8s[len] = 0;
+			op = len ? data[0] % 6 : 0;
+			if (enl_ic_build_kvp(&m, op, len ? data[len - 1] % 7 : 0,
+					     0, u8s, u8s) == 0 &&
+			    (op == ENL_IC_KVP_GET || op == ENL_IC_KVP_SET) &&
+			    (m.u.data.key_size > ENL_IC_KVP_KEY_BYTES ||
+			     m.u.data.value_size > ENL_IC_KVP_VALUE_BYTES))
+				abort();
+			if (op == ENL_IC_KVP_DELETE &&
+			    m.u.del.key_size > ENL_IC_KVP_KEY_BYTES)
+				abort();
+		}
+	}
 
 	/* host side */
 	memcpy(buf, data, len);

@@ -268,6 +268,244 @@ static void test_heartbeat(void **state)
 	assert_int_equal(enl_ic_answer_heartbeat(buf, 68), -EPROTO);
 }
 
+/* ---- shutdown, time sync, KVP ------------------------------------------- */
+
+/* A request as the host daemon builds it: headers + body. */
+static u32 request(u8 *buf, u32 cap, u16 type, struct enl_ic_version mv,
+		   const void *body, u16 len)
+{
+	int off = enl_ic_build_hdr(buf, cap, type, ENL_IC_VER(3, 0), mv, len, 7,
+				   ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_REQUEST);
+
+	assert_int_equal(off, ENL_IC_BODY_OFF);
+	memcpy(buf + off, body, len);
+	return (u32)off + len;
+}
+
+static void test_shutdown(void **state)
+{
+	static const u32 ok[] = { 0, 1, 2, 3 };
+	struct enl_ic_shutdown body;
+	u8 buf[4096];
+	u32 len, i;
+
+	for (i = 0; i < 4; i++) {
+		enl_ic_build_shutdown(&body, ok[i]);
+		len = request(buf, sizeof(buf), ENL_IC_MSG_SHUTDOWN,
+			      ENL_IC_VER(3, 2), &body, sizeof(body));
+		assert_int_equal(len, 2088);
+		assert_int_equal(enl_ic_answer_shutdown(buf, len), (int)ok[i]);
+		assert_int_equal(ic_hdr(buf).status, ENL_IC_STATUS_OK);
+		assert_int_equal(ic_hdr(buf).flags,
+				 ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_RESPONSE);
+	}
+	/* hibernation and unknown actions: answered FAIL */
+	for (i = 4; i < 8; i++) {
+		enl_ic_build_shutdown(&body, i == 7 ? 0xffffffff : i);
+		len = request(buf, sizeof(buf), ENL_IC_MSG_SHUTDOWN,
+			      ENL_IC_VER(3, 0), &body, sizeof(body));
+		assert_int_equal(enl_ic_answer_shutdown(buf, len), -EOPNOTSUPP);
+		assert_int_equal(ic_hdr(buf).status, ENL_IC_STATUS_FAIL);
+	}
+	/* one byte short, or another type: not answered at all */
+	enl_ic_build_shutdown(&body, 0);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_SHUTDOWN, ENL_IC_VER(3, 0),
+		      &body, sizeof(body));
+	assert_int_equal(enl_ic_answer_shutdown(buf, len - 1), -EPROTO);
+	assert_int_equal(ic_hdr(buf).flags & ENL_IC_FLAG_RESPONSE, 0);
+	assert_int_equal(enl_ic_answer_shutdown(buf, 10), -EPROTO);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_TIMESYNC, ENL_IC_VER(3, 0),
+		      &body, sizeof(body));
+	assert_int_equal(enl_ic_answer_shutdown(buf, len), -EPROTO);
+}
+
+static void test_timesync(void **state)
+{
+	u8 body[64], buf[256];
+	u64 t = ENL_IC_TIME_UNIX_OFFSET + 17000000000ull * 10000000ull, h, r;
+	u8 fl;
+	int n;
+	u32 len;
+
+	/* 3.0: 25 bytes, no reference counter */
+	n = enl_ic_build_timesync(body, sizeof(body), ENL_IC_VER(3, 0),
+				  ENL_IC_TIMESYNC_SYNC, t, 99);
+	assert_int_equal(n, 25);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_TIMESYNC, ENL_IC_VER(3, 0),
+		      body, (u16)n);
+	assert_int_equal(enl_ic_answer_timesync(buf, len, &h, &r, &fl), 0);
+	assert_true(h == t && r == 0 && fl == ENL_IC_TIMESYNC_SYNC);
+	assert_int_equal(ic_hdr(buf).flags & ENL_IC_FLAG_RESPONSE,
+			 ENL_IC_FLAG_RESPONSE);
+	assert_int_equal(enl_ic_answer_timesync(buf, len - 1, &h, &r, &fl), -EPROTO);
+	/* 4.0: 22 bytes with the reference counter */
+	n = enl_ic_build_timesync(body, sizeof(body), ENL_IC_VER(4, 0),
+				  ENL_IC_TIMESYNC_SAMPLE, t, 12345);
+	assert_int_equal(n, 22);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_TIMESYNC, ENL_IC_VER(4, 0),
+		      body, (u16)n);
+	assert_int_equal(enl_ic_answer_timesync(buf, len, &h, &r, &fl), 0);
+	assert_true(h == t && r == 12345 && fl == ENL_IC_TIMESYNC_SAMPLE);
+	assert_int_equal(enl_ic_answer_timesync(buf, len - 1, &h, &r, &fl), -EPROTO);
+	/* a 4.0 body sized for 3.0 ... and the other way round */
+	len = request(buf, sizeof(buf), ENL_IC_MSG_TIMESYNC, ENL_IC_VER(3, 0),
+		      body, 22);
+	assert_int_equal(enl_ic_answer_timesync(buf, len, &h, &r, &fl), -EPROTO);
+	assert_int_equal(enl_ic_build_timesync(body, 24, ENL_IC_VER(3, 0), 0, t, 0),
+			 -ENOSPC);
+	assert_int_equal(enl_ic_build_timesync(body, 21, ENL_IC_VER(4, 0), 0, t, 0),
+			 -ENOSPC);
+	assert_int_equal(enl_ic_answer_timesync(buf, 20, &h, &r, &fl), -EPROTO);
+}
+
+static void test_utf16(void **state)
+{
+	u8 w[64];
+	char o[64];
+	int n;
+
+	/* ASCII, two-, three- and four-byte UTF-8 */
+	n = enl_ic_utf8_to_utf16("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10, w,
+				 sizeof(w));
+	assert_int_equal(n, 2 * (1 + 1 + 1 + 2 + 1));
+	assert_int_equal(w[0], 'a');
+	assert_int_equal(w[2] | w[3] << 8, 0xe9);
+	assert_int_equal(w[4] | w[5] << 8, 0x20ac);
+	assert_int_equal(w[6] | w[7] << 8, 0xd83d);
+	assert_int_equal(w[8] | w[9] << 8, 0xde00);
+	assert_int_equal(w[10] | w[11], 0);
+	assert_int_equal(enl_ic_utf16_to_utf8(w, (u32)n, o, sizeof(o)), 10);
+	assert_string_equal(o, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	/* room: exactly, and one byte short */
+	assert_int_equal(enl_ic_utf8_to_utf16("ab", 2, w, 6), 6);
+	assert_int_equal(enl_ic_utf8_to_utf16("ab", 2, w, 5), -ENOSPC);
+	assert_int_equal(enl_ic_utf8_to_utf16("", 0, w, 2), 2);
+	assert_int_equal(enl_ic_utf8_to_utf16("", 0, w, 1), -ENOSPC);
+	assert_int_equal(enl_ic_utf8_to_utf16("\xf0\x9f\x98\x80", 4, w, 5), -ENOSPC);
+	assert_int_equal(enl_ic_utf16_to_utf8((const u8 *)"a\0b\0", 4, o, 3), 2);
+	assert_int_equal(enl_ic_utf16_to_utf8((const u8 *)"a\0b\0", 4, o, 2), -ENOSPC);
+	/* bad UTF-8: overlong, surrogate, > U+10FFFF, truncated, stray
+	 * continuation, an embedded NUL */
+	assert_int_equal(enl_ic_utf8_to_utf16("\xc0\xaf", 2, w, 64), -EILSEQ);
+	assert_int_equal(enl_ic_utf8_to_utf16("\xed\xa0\x80", 3, w, 64), -EILSEQ);
+	assert_int_equal(enl_ic_utf8_to_utf16("\xf4\x90\x80\x80", 4, w, 64), -EILSEQ);
+	assert_int_equal(enl_ic_utf8_to_utf16("\xe2\x82", 2, w, 64), -EILSEQ);
+	assert_int_equal(enl_ic_utf8_to_utf16("\x80", 1, w, 64), -EILSEQ);
+	assert_int_equal(enl_ic_utf8_to_utf16("a\0b", 3, w, 64), -EILSEQ);
+	/* bad UTF-16: lone low, lone high, high at the end, odd length */
+	assert_int_equal(enl_ic_utf16_to_utf8((const u8 *)"\x00\xdc", 2, o, 64), -EILSEQ);
+	assert_int_equal(enl_ic_utf16_to_utf8((const u8 *)"\x3d\xd8" "a\0", 4, o, 64), -EILSEQ);
+	assert_int_equal(enl_ic_utf16_to_utf8((const u8 *)"\x3d\xd8", 2, o, 64), -EILSEQ);
+	assert_int_equal(enl_ic_utf16_to_utf8((const u8 *)"a\0b", 3, o, 64), -EILSEQ);
+	/* stops at the NUL unit, even with bytes after it */
+	assert_int_equal(enl_ic_utf16_to_utf8((const u8 *)"a\0\0\0\x00\xdc", 6, o, 64), 1);
+}
+
+/* What a guest's KVP driver + daemon would answer: key/value in place. */
+static void kvp_guest_answer(struct enl_ic_kvp_msg *m, const char *key,
+			     const char *value, u32 type)
+{
+	struct enl_ic_kvp_value *d = m->op == ENL_IC_KVP_ENUMERATE ?
+				     &m->u.en.data : &m->u.data;
+	int n = enl_ic_utf8_to_utf16(key, (u32)strlen(key), d->key, sizeof(d->key));
+
+	assert_true(n > 0);
+	d->key_size = (u32)n;
+	d->value_type = type;
+	if (type == ENL_IC_KVP_REG_SZ) {
+		n = enl_ic_utf8_to_utf16(value, (u32)strlen(value), d->value,
+					 sizeof(d->value));
+		assert_true(n > 0);
+		d->value_size = (u32)n;
+	} else {
+		u64 v = 4000000000ull;
+
+		memcpy(d->value, &v, type == ENL_IC_KVP_REG_U32 ? 4 : 8);
+		d->value_size = type == ENL_IC_KVP_REG_U32 ? 4 : 8;
+	}
+}
+
+static void test_kvp(void **state)
+{
+	static struct enl_ic_kvp_msg m;
+	static struct enl_ic_kvp_result r;
+	static char key[600], value[2100];
+
+	/* SET: UTF-16 key and value with their NULs, REG_SZ */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_SET, 0, 0, "k", "v w"), 0);
+	assert_int_equal(m.op, ENL_IC_KVP_SET);
+	assert_int_equal(m.u.data.key_size, 4);
+	assert_int_equal(m.u.data.value_size, 8);
+	assert_int_equal(m.u.data.value_type, ENL_IC_KVP_REG_SZ);
+	assert_int_equal(m.u.data.key[0], 'k');
+	assert_int_equal(m.u.data.key[1] | m.u.data.key[2] | m.u.data.key[3], 0);
+	/* key at the limit (255 units + NUL = 512 bytes) and past it */
+	memset(key, 'k', 255);
+	key[255] = 0;
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_SET, 0, 0, key, "v"), 0);
+	assert_int_equal(m.u.data.key_size, 512);
+	key[255] = 'k';
+	key[256] = 0;
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_SET, 0, 0, key, "v"), -ENOSPC);
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_DELETE, 0, 0, key, NULL), -ENOSPC);
+	/* value at the limit (1023 units + NUL) and past it */
+	memset(value, 'v', 1023);
+	value[1023] = 0;
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_SET, 1, 0, "k", value), 0);
+	assert_int_equal(m.u.data.value_size, 2048);
+	value[1023] = 'v';
+	value[1024] = 0;
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_SET, 1, 0, "k", value), -ENOSPC);
+	/* pools and ops out of range, bad UTF-8, no key */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 5, 0, "k", NULL), -EINVAL);
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET_IP_INFO, 0, 0, "k", NULL), -EINVAL);
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 0, 0, "\xff", NULL), -EILSEQ);
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 0, 0, "", NULL), -EINVAL);
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_SET, 0, 0, "k", NULL), -EINVAL);
+	/* DELETE: key_size + key only */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_DELETE, 4, 0, "ab", NULL), 0);
+	assert_int_equal(m.u.del.key_size, 6);
+	assert_int_equal(m.pool, 4);
+	/* ENUMERATE answered: key and value decoded */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_ENUMERATE, 2, 3, NULL, NULL), 0);
+	assert_int_equal(m.u.en.index, 3);
+	kvp_guest_answer(&m, "OSName", "Debian GNU/Linux \xc3\xa9", ENL_IC_KVP_REG_SZ);
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_ENUMERATE, &r), 0);
+	assert_string_equal(r.key, "OSName");
+	assert_string_equal(r.value, "Debian GNU/Linux \xc3\xa9");
+	/* numbers as decimal */
+	kvp_guest_answer(&m, "n", NULL, ENL_IC_KVP_REG_U64);
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_ENUMERATE, &r), 0);
+	assert_string_equal(r.value, "4000000000");
+	kvp_guest_answer(&m, "n", NULL, ENL_IC_KVP_REG_U32);
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_ENUMERATE, &r), 0);
+	assert_string_equal(r.value, "4000000000");
+	/* hostile answers: sizes past the fields, bad UTF-16, short body,
+	 * unknown type, a SET answer parsed as data */
+	kvp_guest_answer(&m, "k", "v", ENL_IC_KVP_REG_SZ);
+	m.u.en.data.key_size = 514;
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_ENUMERATE, &r), -EPROTO);
+	m.u.en.data.key_size = 4;
+	m.u.en.data.value_size = 2050;
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_ENUMERATE, &r), -EPROTO);
+	m.u.en.data.value_size = 4;
+	m.u.en.data.value[1] = 0xdc;	/* lone low surrogate */
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_ENUMERATE, &r), -EPROTO);
+	kvp_guest_answer(&m, "k", "v", ENL_IC_KVP_REG_SZ);
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m) - 1, ENL_IC_KVP_ENUMERATE, &r), -EPROTO);
+	m.u.en.data.value_type = 11;	/* Windows' REG_QWORD */
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_ENUMERATE, &r), -EPROTO);
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_SET, &r), -EPROTO);
+	/* the largest key and value a guest may answer decode in full */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 0, 0, "k", NULL), 0);
+	memset(value, 0, sizeof(value));
+	memset(value, 'x', 1023);
+	kvp_guest_answer(&m, "k", value, ENL_IC_KVP_REG_SZ);
+	assert_int_equal(m.u.data.value_size, 2048);
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, 4 + sizeof(m.u.data), ENL_IC_KVP_GET, &r), 0);
+	assert_int_equal(strlen(r.value), 1023);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +516,10 @@ int main(void)
 		cmocka_unit_test(test_guest_malformed),
 		cmocka_unit_test(test_host_malformed_answers),
 		cmocka_unit_test(test_heartbeat),
+		cmocka_unit_test(test_shutdown),
+		cmocka_unit_test(test_timesync),
+		cmocka_unit_test(test_utf16),
+		cmocka_unit_test(test_kvp),
 	};
 
 	return cmocka_run_group_tests_name("ic", tests, NULL, NULL);

@@ -573,12 +573,14 @@ static pid_t spawn_icvsp_args(const char *sock, const char *extra)
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* the fake host here answers the heartbeat offer only */
 		if (extra)
 			execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q",
+			      "--disable", "shutdown,timesync,kvp",
 			      "--refuse-open", extra, (char *)NULL);
 		else
 			execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q",
-			      (char *)NULL);
+			      "--disable", "shutdown,timesync,kvp", (char *)NULL);
 		_exit(127);
 	}
 	return pid;
