@@ -22,5 +22,8 @@ $(BIN)/enl-hidvsp: $(HIDVSP_OBJS) $(LIBVSP_A)
 # Unit test (tests/unit/test_synthhid.c): the shared parsers and the
 # daemon's input layer (keymap, commands) with the senders stubbed.
 # unit.mk comes later, so paths and flags are spelled out here.
-UNIT_SRCS_test_synthhid := include/enl/synthhid.c $(HIDVSP_DIR)/input.c
+# It also runs the real enl-hidvsp against the fake enl-host and guest of
+# tests/unit/test_libvsp_fake.h.
+UNIT_SRCS_test_synthhid := include/enl/synthhid.c $(HIDVSP_DIR)/input.c $(LIBVSP_SRCS)
+$(BUILD)/tests/unit/test_synthhid: | $(BIN)/enl-hidvsp
 $(BUILD)/tests/unit/test_synthhid: UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -13,8 +13,16 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
 #include <enl/synthhid_msg.h>
 #include "hostside-vsp/hidvsp/hidvsp.h"
+#include "test_libvsp_fake.h"
 
 /* ---- stubs of the daemon's senders ------------------------------------ */
 
@@ -448,7 +456,235 @@ static void test_mouse_commands(void **state)
 	assert_int_equal(nrep, 0);
 }
 
-int main(void)
+/* ---- the real enl-hidvsp against a fake enl-host and a fake guest ------- */
+
+static char hidvsp_path[4200];
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
+/* The next packet the daemon put in c's host-to-guest ring: payload len. */
+static u32 guest_read(struct fk_chan *c, u8 *payload, u32 cap)
+{
+	u8 pkt[1024] __attribute__((aligned(8)));
+	struct enl_pkt pk;
+	u32 len;
+	int r, tries = 300;
+
+	while ((r = enl_ring_read(&c->h2g, pkt, sizeof(pkt), &len)) == 0 && tries--)
+		sleep_ms(10);
+	assert_int_equal(r, 1);
+	enl_ring_commit(&c->h2g);
+	assert_int_equal(enl_pkt_parse(pkt, len, &pk), 0);
+	assert_int_equal(pk.type, VMBUS_PKT_INBAND);
+	assert_true(pk.payload_len <= cap);
+	memcpy(payload, pk.payload, pk.payload_len);
+	return pk.payload_len;
+}
+
+static void offer_answer(struct fk_host *h, const enl_guid_t *cls, u32 relid)
+{
+	struct vsp_offer off;
+
+	fk_expect(h, VSP_OFFER, 5000);
+	memcpy(&off, h->buf, sizeof(off));
+	assert_memory_equal(&off.if_type, cls, sizeof(*cls));
+	fk_offer_result(h, off.cookie, 0, relid);
+}
+
+static void open_chan(struct fk_host *h, struct fk_chan *c)
+{
+	fk_open(h, c);
+	fk_expect(h, VSP_OPEN_REPLY, 5000);
+	assert_int_equal(fk_open_reply(h).status, 0);
+}
+
+/* A relayed command: the daemon's status, its text in reply. */
+static u32 relay(struct fk_host *h, const char *line, char *reply, size_t cap)
+{
+	static u32 req_id = 1;
+	struct vsp_daemon_cmd c;
+	struct vsp_daemon_reply r;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr.type = VSP_DAEMON_CMD;
+	c.hdr.len = sizeof(c);
+	c.req_id = ++req_id;
+	snprintf(c.cmd, sizeof(c.cmd), "%s", line);
+	fk_send(h->fd, &c, sizeof(c), NULL, 0);
+	fk_expect(h, VSP_DAEMON_REPLY, 5000);
+	memcpy(&r, h->buf, sizeof(r));
+	assert_int_equal(r.req_id, req_id);
+	snprintf(reply, cap, "%s", (const char *)h->buf + sizeof(r));
+	return r.status;
+}
+
+static void test_daemon_e2e(void **state)
+{
+	static const enl_guid_t mouse = ENL_GUID_MOUSE, kbd = ENL_GUID_KEYBOARD;
+	/* what a 6.1 guest sends: its structs, padded past the sizes */
+	static const u8 req61[23] = { 1, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0,
+				      0, 0, 2, 0 };
+	static const u8 ack61[20] = { 1, 0, 0, 0, 9, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0 };
+	struct enl_synthkbd_protocol_request kreq = { ENL_SYNTHKBD_PROTOCOL_REQUEST,
+						      ENL_SYNTHKBD_VERSION };
+	struct enl_synthhid_devinfo d;
+	struct enl_synthhid_msg m;
+	struct fk_chan mc, kc;
+	struct fk_host h;
+	u8 p[512];
+	char sock[108], reply[256];
+	const u8 *rep;
+	u32 len, v, info;
+	u16 code;
+	bool ok;
+	int lfd, fd, status, i, tries;
+	pid_t pid;
+
+	if (access(hidvsp_path, X_OK)) {
+		print_message("  %s not built: skipped\n", hidvsp_path);
+		skip();
+	}
+	snprintf(sock, sizeof(sock), "/tmp/enl-test-hidvsp-%d.sock", (int)getpid());
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		assert_true(lfd >= 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+		unlink(sock);
+		assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(listen(lfd, 2), 0);
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(hidvsp_path, "enl-hidvsp", "--vm", sock, "-q", (char *)NULL);
+		_exit(127);
+	}
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(fd >= 0);
+	fk_init(&h, fd, 4 << 20);
+	fk_expect(&h, VSP_HELLO, 5000);
+	fk_welcome(&h);
+	offer_answer(&h, &mouse, 1);
+	offer_answer(&h, &kbd, 2);
+
+	/* input before the guest's driver is there: ENOTCONN, in words */
+	assert_int_equal(relay(&h, "click", reply, sizeof(reply)), ENOTCONN);
+	assert_non_null(strstr(reply, "not connected"));
+
+	fk_chan_init(&h, &mc, 1, 0);
+	fk_chan_init(&h, &kc, 2, 1);
+	open_chan(&h, &mc);
+	open_chan(&h, &kc);
+
+	/* mouse: the answer first, then the device info */
+	fk_guest_send(&mc, 0x1234, req61, sizeof(req61));
+	len = guest_read(&mc, p, sizeof(p));
+	assert_int_equal(enl_synthhid_parse(p, len, &m), 0);
+	assert_int_equal(m.type, ENL_SYNTHHID_PROTOCOL_RESPONSE);
+	/* the pipe size, not the padded packet, is what the 6.1 guest copies */
+	memcpy(&v, p + 4, 4);
+	assert_int_equal(v, ENL_SYNTHHID_RESPONSE_PIPE_MAX);
+	assert_int_equal(enl_synthhid_parse_response(&m, &v, &ok), 0);
+	assert_true(ok);
+	assert_int_equal(v, ENL_SYNTHHID_VERSION);
+	len = guest_read(&mc, p, sizeof(p));
+	assert_int_equal(enl_synthhid_parse(p, len, &m), 0);
+	assert_int_equal(m.type, ENL_SYNTHHID_INITIAL_DEVICE_INFO);
+	assert_int_equal(enl_synthhid_parse_devinfo(&m, &d), 0);
+	assert_int_equal(d.info.vendor, ENL_SYNTHHID_VENDOR);
+	assert_int_equal(d.info.product, ENL_SYNTHHID_PRODUCT);
+	assert_true(d.rdesc_len >= ENL_SYNTHHID_MIN_RDESC);
+	assert_int_not_equal(d.rdesc[14], 0x25);
+	fk_guest_send(&mc, 0x1235, ack61, sizeof(ack61));
+
+	/* keyboard */
+	fk_guest_send(&kc, 0x99, &kreq, sizeof(kreq));
+	len = guest_read(&kc, p, sizeof(p));
+	assert_int_equal(len, 8);
+	assert_int_equal(enl_synthkbd_type(p, len, &v), 0);
+	assert_int_equal(v, ENL_SYNTHKBD_PROTOCOL_RESPONSE);
+	assert_int_equal(enl_synthkbd_parse_u32(p, len, &v), 0);
+	assert_int_equal(v & ENL_SYNTHKBD_ACCEPTED, 1);
+
+	/* the ack and the command race (eventfd vs socket): retry a little */
+	tries = 100;
+	while ((status = (int)relay(&h, "mouse move 100 300", reply, sizeof(reply))) == ENOTCONN &&
+	       tries--)
+		sleep_ms(10);
+	assert_int_equal(status, 0);
+	len = guest_read(&mc, p, sizeof(p));
+	assert_int_equal(enl_synthhid_parse(p, len, &m), 0);
+	assert_int_equal(m.type, ENL_SYNTHHID_INPUT_REPORT);
+	assert_int_equal(enl_synthhid_parse_report(&m, ENL_SYNTHHID_MAX_REPORT, &rep, &len), 0);
+	assert_int_equal(len, 6);
+	assert_int_equal(rep[0], 0);
+	assert_int_equal(rep[1] | rep[2] << 8, 100);
+	assert_int_equal(rep[3] | rep[4] << 8, 300);
+
+	assert_int_equal(relay(&h, "wheel -2", reply, sizeof(reply)), 0);
+	len = guest_read(&mc, p, sizeof(p));
+	assert_int_equal(enl_synthhid_parse(p, len, &m), 0);
+	assert_int_equal(enl_synthhid_parse_report(&m, ENL_SYNTHHID_MAX_REPORT, &rep, &len), 0);
+	assert_int_equal((signed char)rep[5], -2);
+	assert_int_equal(rep[1] | rep[2] << 8, 100);
+
+	/* a word with a space arrives %-encoded */
+	assert_int_equal(relay(&h, "type a%20B", reply, sizeof(reply)), 0);
+	{
+		static const struct { u16 code; bool up; } want[] = {
+			{ 0x1e, false }, { 0x1e, true }, { 0x39, false }, { 0x39, true },
+			{ 0x2a, false }, { 0x30, false }, { 0x30, true }, { 0x2a, true },
+		};
+
+		for (i = 0; i < 8; i++) {
+			len = guest_read(&kc, p, sizeof(p));
+			assert_int_equal(enl_synthkbd_parse_event(p, len, &code, &info), 0);
+			assert_int_equal(code, want[i].code);
+			assert_int_equal(!!(info & ENL_SYNTHKBD_INFO_BREAK), want[i].up);
+		}
+	}
+	assert_int_equal(relay(&h, "key ctrl+alt+del", reply, sizeof(reply)), 0);
+	for (i = 0; i < 6; i++) {
+		len = guest_read(&kc, p, sizeof(p));
+		assert_int_equal(enl_synthkbd_parse_event(p, len, &code, &info), 0);
+		if (i == 2 || i == 3) {
+			assert_int_equal(code, 0x53);
+			assert_true(info & ENL_SYNTHKBD_INFO_E0);
+		}
+	}
+	assert_int_equal(relay(&h, "key nosuchkey", reply, sizeof(reply)), EINVAL);
+	assert_int_equal(relay(&h, "bogus", reply, sizeof(reply)), EINVAL);
+
+	/* a hostile guest: garbage on both channels is logged, nothing sent */
+	fk_guest_send(&mc, 1, "\x02\0\0\0\xff\xff\xff\xff", 8);
+	fk_guest_send(&kc, 1, "\x01", 1);
+	assert_int_equal(relay(&h, "click right", reply, sizeof(reply)), 0);
+	len = guest_read(&mc, p, sizeof(p));
+	assert_int_equal(enl_synthhid_parse(p, len, &m), 0);
+	assert_int_equal(enl_synthhid_parse_report(&m, ENL_SYNTHHID_MAX_REPORT, &rep, &len), 0);
+	assert_int_equal(rep[0], 2);
+
+	/* enl-host goes away: the daemon exits 0 */
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	fk_chan_fini(&mc);
+	fk_chan_fini(&kc);
+	h.fd = -1;
+	fk_fini(&h);
+	close(lfd);
+	unlink(sock);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
@@ -464,7 +700,18 @@ int main(void)
 		cmocka_unit_test_setup(test_type_hello, reset),
 		cmocka_unit_test_setup(test_chord, reset),
 		cmocka_unit_test_setup(test_mouse_commands, reset),
+		cmocka_unit_test(test_daemon_e2e),
 	};
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	/* the daemon next to this test: $(BUILD)/tests/unit/../../bin */
+	if (n > 0) {
+		self[n] = 0;
+		*strrchr(self, '/') = 0;
+		snprintf(hidvsp_path, sizeof(hidvsp_path), "%s/../../bin/enl-hidvsp", self);
+	}
+	signal(SIGPIPE, SIG_IGN);
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
