@@ -12,7 +12,7 @@
 static const struct enl_ic_version enl_hb_versions[] = ENL_IC_HEARTBEAT_VERSIONS;
 
 static int enl_hb_handle(struct enl_ic_dev *ic, void *buf, u32 len,
-			 const struct enl_icmsg_hdr *hdr)
+			 const struct enl_icmsg_hdr *hdr, u64 trans_id)
 {
 	int ret = enl_ic_answer_heartbeat(buf, len);
 

@@ -25,12 +25,18 @@ static const struct enl_ic_service *const enl_ic_services[] = {
 	&enl_ic_heartbeat,
 	&enl_ic_shutdown,
 	&enl_ic_timesync,
+	&enl_ic_kvp,
 };
 
 static const struct enl_ic_version enl_ic_fw_versions[] = ENL_IC_FW_VERSIONS;
 
-/* One packet from the host: answer it in place and send it back. */
-static void enl_ic_packet(struct enl_ic_dev *ic, u8 *pkt, u32 pkt_len)
+/*
+ * One packet from the host: answer it in place and send it back.  0 when
+ * done with it; ENL_IC_DEFER when the service answers later or the
+ * NEGOTIATE must wait (then held_len says the packet stays in buf).
+ * Under rx_lock.
+ */
+static int enl_ic_packet(struct enl_ic_dev *ic, u8 *pkt, u32 pkt_len)
 {
 	struct enl_pkt pk;
 	struct enl_icmsg_hdr hdr;
@@ -43,17 +49,21 @@ static void enl_ic_packet(struct enl_ic_dev *ic, u8 *pkt, u32 pkt_len)
 	if (ret || pk.type != VMBUS_PKT_INBAND) {
 		pr_warn_ratelimited("%s: packet type %u ignored (%d)\n",
 				    ic->svc->name, pk.type, ret);
-		return;
+		return 0;
 	}
 	/* answered in place: the writable view of pk.payload */
 	p = pkt + (pk.payload - pkt);
 	len = pk.payload_len;
 	if (enl_ic_parse_hdr(p, len, &hdr) < 0) {
 		pr_warn_ratelimited("%s: short IC packet (%u bytes)\n", ic->svc->name, len);
-		return;
+		return 0;
 	}
-	ic->requests++;
 	if (hdr.msgtype == ENL_IC_MSG_NEGOTIATE) {
+		if (ic->svc->can_negotiate && !ic->svc->can_negotiate(ic)) {
+			ic->held_len = pkt_len;
+			return ENL_IC_DEFER;
+		}
+		ic->requests++;
 		ret = enl_ic_answer_negotiate(p, len, enl_ic_fw_versions,
 					      ARRAY_SIZE(enl_ic_fw_versions),
 					      ic->svc->versions, ic->svc->nversions,
@@ -71,35 +81,86 @@ static void enl_ic_packet(struct enl_ic_dev *ic, u8 *pkt, u32 pkt_len)
 					    ic->svc->name, ret);
 		}
 		if (!answerable)
-			return;
+			return 0;
 	} else if (hdr.msgtype == ic->svc->msgtype) {
-		if (ic->svc->handle(ic, p, len, &hdr))
-			return;
+		ic->requests++;
+		ret = ic->svc->handle(ic, p, len, &hdr, pk.trans_id);
+		if (ret == ENL_IC_DEFER)
+			return ENL_IC_DEFER;
+		if (ret)
+			return 0;
 	} else {
 		pr_warn_ratelimited("%s: IC message type %u ignored\n",
 				    ic->svc->name, hdr.msgtype);
-		return;
+		return 0;
 	}
 	ret = enl_vmbus_send(ic->ch, VMBUS_PKT_INBAND, 0, pk.trans_id, p, len);
 	if (ret)
 		pr_warn_ratelimited("%s: answer not sent (%d)\n", ic->svc->name, ret);
+	return 0;
+}
+
+int enl_ic_answer(struct enl_ic_dev *ic, const void *buf, u32 len, u64 trans_id)
+{
+	int ret = enl_vmbus_send(ic->ch, VMBUS_PKT_INBAND, 0, trans_id, buf, len);
+
+	if (ret)
+		pr_warn_ratelimited("%s: answer not sent (%d)\n", ic->svc->name, ret);
+	return ret;
+}
+
+/* Read and answer packets until the ring is empty or a service defers.
+ * rx_lock held. */
+static void enl_ic_read(struct enl_ic_dev *ic)
+{
+	u32 len;
+	int ret;
+
+	if (ic->held_len) {
+		len = ic->held_len;
+		ic->held_len = 0;
+		if (enl_ic_packet(ic, ic->buf, len) == ENL_IC_DEFER) {
+			ic->paused = true;
+			return;
+		}
+	}
+	while (!ic->paused) {
+		ret = enl_vmbus_recv(ic->ch, ic->buf, ic->buf_len, &len);
+		if (ret <= 0)
+			break;
+		if (enl_ic_packet(ic, ic->buf, len) == ENL_IC_DEFER)
+			ic->paused = true;
+	}
+	if (ret == -EMSGSIZE)
+		enl_vmbus_chan_fail(ic->ch, "IC packet larger than the buffer");
+	enl_vmbus_recv_done(ic->ch);
 }
 
 static void enl_ic_callback(struct enl_vmbus_channel *ch, void *ctx)
 {
 	struct enl_ic_dev *ic = ctx;
-	u32 len;
-	int ret;
 
-	for (;;) {
-		ret = enl_vmbus_recv(ch, ic->buf, ic->buf_len, &len);
-		if (ret <= 0)
-			break;
-		enl_ic_packet(ic, ic->buf, len);
-	}
-	if (ret == -EMSGSIZE)
-		enl_vmbus_chan_fail(ch, "IC packet larger than the buffer");
-	enl_vmbus_recv_done(ch);
+	spin_lock(&ic->rx_lock);
+	if (!ic->paused)
+		enl_ic_read(ic);
+	spin_unlock(&ic->rx_lock);
+}
+
+static void enl_ic_resume_work(struct work_struct *work)
+{
+	struct enl_ic_dev *ic = container_of(work, struct enl_ic_dev, resume_work);
+
+	spin_lock_bh(&ic->rx_lock);
+	ic->paused = false;
+	/* a service may resume before the open or during the close */
+	if (ic->open)
+		enl_ic_read(ic);
+	spin_unlock_bh(&ic->rx_lock);
+}
+
+void enl_ic_resume(struct enl_ic_dev *ic)
+{
+	schedule_work(&ic->resume_work);
 }
 
 static int enl_ic_probe(struct enl_vmbus_device *vdev,
@@ -121,6 +182,8 @@ static int enl_ic_probe(struct enl_vmbus_device *vdev,
 	ic->vdev = vdev;
 	ic->ch = vdev->channel;
 	ic->svc = svc;
+	spin_lock_init(&ic->rx_lock);
+	INIT_WORK(&ic->resume_work, enl_ic_resume_work);
 	dev_set_drvdata(&vdev->dev, ic);
 	if (svc->init) {
 		ret = svc->init(ic);
@@ -135,6 +198,11 @@ static int enl_ic_probe(struct enl_vmbus_device *vdev,
 			svc->exit(ic);
 		goto fail;
 	}
+	spin_lock_bh(&ic->rx_lock);
+	ic->open = true;
+	spin_unlock_bh(&ic->rx_lock);
+	/* packets that came while a service held the reader back */
+	enl_ic_resume(ic);
 	dev_info(&vdev->dev, "%s service bound (relid %u)\n", svc->name,
 		 enl_vmbus_chan_relid(ic->ch));
 	return 0;
@@ -149,9 +217,14 @@ static void enl_ic_remove(struct enl_vmbus_device *vdev)
 {
 	struct enl_ic_dev *ic = dev_get_drvdata(&vdev->dev);
 
+	spin_lock_bh(&ic->rx_lock);
+	ic->open = false;
+	spin_unlock_bh(&ic->rx_lock);
 	enl_vmbus_close(ic->ch);
+	/* the service first: it stops asking for resumes */
 	if (ic->svc->exit)
 		ic->svc->exit(ic);
+	cancel_work_sync(&ic->resume_work);
 	dev_set_drvdata(&vdev->dev, NULL);
 	kfree(ic->buf);
 	kfree(ic);
@@ -162,6 +235,7 @@ static const struct enl_vmbus_device_id enl_ic_ids[] = {
 	{ .guid = ENL_GUID_HEARTBEAT, .driver_data = 0 },
 	{ .guid = ENL_GUID_SHUTDOWN, .driver_data = 1 },
 	{ .guid = ENL_GUID_TIMESYNC, .driver_data = 2 },
+	{ .guid = ENL_GUID_KVP, .driver_data = 3 },
 	{ }
 };
 
@@ -189,8 +263,9 @@ static void __exit enl_ic_exit(void)
 module_init(enl_ic_init);
 module_exit(enl_ic_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("enlighten integration services (heartbeat, shutdown, time sync)");
+MODULE_DESCRIPTION("enlighten integration services (heartbeat, shutdown, time sync, KVP)");
 /* modalias vmbus:<class GUID bytes in hex>, for udev and modprobe */
 MODULE_ALIAS("vmbus:394f16571591784eab55382f3bd5422d");
 MODULE_ALIAS("vmbus:31600b0e13523449818b38d90ced39db");
 MODULE_ALIAS("vmbus:30e62795aed07b49adcee80ab0175caf");
+MODULE_ALIAS("vmbus:e7f4a0a9455a964db8278a841e8c03e6");

@@ -32,7 +32,7 @@ static void enl_sd_work(struct work_struct *work)
 }
 
 static int enl_sd_handle(struct enl_ic_dev *ic, void *buf, u32 len,
-			 const struct enl_icmsg_hdr *hdr)
+			 const struct enl_icmsg_hdr *hdr, u64 trans_id)
 {
 	struct enl_sd *sd = ic->priv;
 	int action = enl_ic_answer_shutdown(buf, len);

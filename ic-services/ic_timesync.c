@@ -67,7 +67,7 @@ static void enl_ts_sync_work(struct work_struct *work)
 }
 
 static int enl_ts_handle(struct enl_ic_dev *ic, void *buf, u32 len,
-			 const struct enl_icmsg_hdr *hdr)
+			 const struct enl_icmsg_hdr *hdr, u64 trans_id)
 {
 	struct enl_ts *ts = ic->priv;
 	unsigned long flags;

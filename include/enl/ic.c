@@ -573,3 +573,176 @@ int enl_ic_parse_kvp_answer(const void *body, u32 body_len, u8 op,
 	}
 	return 0;
 }
+
+/* ---- KVP: the guest kernel between the host and hv_kvp_daemon ------------------ */
+
+/* UTF-16 field (size bytes as the host says, at most cap) -> UTF-8 string
+ * in out (outcap); the daemon's size (NUL included), or -EPROTO. */
+static int kvp_str_to_daemon(const u8 *in, u32 size, u32 cap, u8 *out,
+			     u32 outcap)
+{
+	int n;
+
+	if (size > cap)
+		return -EPROTO;
+	n = enl_ic_utf16_to_utf8(in, size & ~1u, (char *)out, outcap);
+	return n < 0 ? -EPROTO : n + 1;
+}
+
+int enl_ic_kvp_to_daemon(const void *body, u32 body_len,
+			 struct enl_kvp_daemon_msg *out)
+{
+	const u8 *p = body;
+	const u32 data_off = (u32)offsetof(struct enl_ic_kvp_msg, u.data);
+	const u32 en_off = (u32)offsetof(struct enl_ic_kvp_msg, u.en.data);
+	const u32 vsz = (u32)sizeof(struct enl_ic_kvp_value);
+	const u8 *d;
+	u32 type, key_size, value_size, index;
+	u8 op, pool;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	if (body_len < 4)
+		return -EPROTO;
+	op = p[0];
+	pool = p[1];
+	if (op > ENL_IC_KVP_ENUMERATE)
+		return -EOPNOTSUPP;
+	if (pool >= ENL_IC_KVP_POOL_COUNT)
+		return -EPROTO;
+	out->h.hdr.op = op;
+	out->h.hdr.pool = pool;
+	switch (op) {
+	case ENL_IC_KVP_ENUMERATE:
+		/* the answer goes into the data after the index */
+		if (body_len < en_off || body_len - en_off < vsz)
+			return -EPROTO;
+		memcpy(&index, p + data_off, 4);
+		out->u.en.index = index;
+		return 0;
+	case ENL_IC_KVP_DELETE:
+		if (body_len < data_off + 4 + ENL_IC_KVP_KEY_BYTES)
+			return -EPROTO;
+		memcpy(&key_size, p + data_off, 4);
+		n = kvp_str_to_daemon(p + data_off + 4, key_size,
+				      ENL_IC_KVP_KEY_BYTES, out->u.del.key,
+				      sizeof(out->u.del.key));
+		if (n < 0)
+			return n;
+		out->u.del.key_size = (u32)n;
+		return 0;
+	}
+	/* GET, SET */
+	if (body_len < data_off || body_len - data_off < vsz)
+		return -EPROTO;
+	d = p + data_off;
+	memcpy(&type, d + offsetof(struct enl_ic_kvp_value, value_type), 4);
+	memcpy(&key_size, d + offsetof(struct enl_ic_kvp_value, key_size), 4);
+	memcpy(&value_size, d + offsetof(struct enl_ic_kvp_value, value_size), 4);
+	n = kvp_str_to_daemon(d + offsetof(struct enl_ic_kvp_value, key),
+			      key_size, ENL_IC_KVP_KEY_BYTES, out->u.data.key,
+			      sizeof(out->u.data.key));
+	if (n < 0)
+		return n;
+	out->u.data.key_size = (u32)n;
+	if (op == ENL_IC_KVP_GET)
+		return 0;
+	d += offsetof(struct enl_ic_kvp_value, value);
+	out->u.data.value_type = type;
+	switch (type) {
+	case ENL_IC_KVP_REG_SZ:
+		n = kvp_str_to_daemon(d, value_size, ENL_IC_KVP_VALUE_BYTES,
+				      out->u.data.value, sizeof(out->u.data.value));
+		break;
+	case ENL_IC_KVP_REG_U32: {
+		u32 v;
+
+		memcpy(&v, d, 4);
+		n = u64_to_dec(v, (char *)out->u.data.value,
+			       sizeof(out->u.data.value));
+		n = n < 0 ? -EPROTO : n + 1;
+		break;
+	}
+	case ENL_IC_KVP_REG_U64: {
+		u64 v;
+
+		memcpy(&v, d, 8);
+		n = u64_to_dec(v, (char *)out->u.data.value,
+			       sizeof(out->u.data.value));
+		n = n < 0 ? -EPROTO : n + 1;
+		break;
+	}
+	default:
+		return -EPROTO;
+	}
+	if (n < 0)
+		return n;
+	out->u.data.value_size = (u32)n;
+	return 0;
+}
+
+/* A daemon's UTF-8 string (at most cap bytes, its size as it says) into
+ * a UTF-16 field of fcap bytes; the field's size, or -EPROTO. */
+static int kvp_str_from_daemon(const u8 *in, u32 size, u32 cap, u8 *field,
+			       u32 fcap)
+{
+	u32 len = 0;
+	int n;
+
+	if (size > cap)
+		size = cap;
+	while (len < size && in[len])
+		len++;
+	n = enl_ic_utf8_to_utf16((const char *)in, len, field, fcap);
+	return n < 0 ? -EPROTO : n;
+}
+
+u32 enl_ic_kvp_from_daemon(void *body, u32 body_len,
+			   const struct enl_kvp_daemon_msg *in)
+{
+	u8 *p = body;
+	const struct enl_ic_kvp_value *src;
+	u32 off, ksz, vsz, type = ENL_IC_KVP_REG_SZ;
+	u8 *d, *key, *val;
+	int kn = 0, vn;
+
+	if (in->h.error)
+		return in->h.error;
+	if (body_len < 4)
+		return ENL_IC_STATUS_FAIL;
+	if (p[0] == ENL_IC_KVP_GET) {
+		off = (u32)offsetof(struct enl_ic_kvp_msg, u.data);
+		src = &in->u.data;
+	} else if (p[0] == ENL_IC_KVP_ENUMERATE) {
+		off = (u32)offsetof(struct enl_ic_kvp_msg, u.en.data);
+		src = &in->u.en.data;
+	} else {
+		return ENL_IC_STATUS_OK;	/* SET, DELETE: the status is all */
+	}
+	if (body_len < off || body_len - off < sizeof(struct enl_ic_kvp_value))
+		return ENL_IC_STATUS_FAIL;
+	d = p + off;
+	key = d + offsetof(struct enl_ic_kvp_value, key);
+	val = d + offsetof(struct enl_ic_kvp_value, value);
+	if (p[0] == ENL_IC_KVP_ENUMERATE) {
+		kn = kvp_str_from_daemon(src->key, src->key_size,
+					 ENL_IC_KVP_KEY_BYTES, key,
+					 ENL_IC_KVP_KEY_BYTES);
+		if (kn < 0)
+			return ENL_IC_STATUS_FAIL;
+	}
+	vn = kvp_str_from_daemon(src->value, src->value_size,
+				 ENL_IC_KVP_VALUE_BYTES, val,
+				 ENL_IC_KVP_VALUE_BYTES);
+	if (vn < 0)
+		return ENL_IC_STATUS_FAIL;
+	/* sizes: the UTF-16 bytes written, NUL included */
+	if (p[0] == ENL_IC_KVP_ENUMERATE) {
+		ksz = (u32)kn;
+		memcpy(d + offsetof(struct enl_ic_kvp_value, key_size), &ksz, 4);
+	}
+	vsz = (u32)vn;
+	memcpy(d + offsetof(struct enl_ic_kvp_value, value_size), &vsz, 4);
+	memcpy(d + offsetof(struct enl_ic_kvp_value, value_type), &type, 4);
+	return ENL_IC_STATUS_OK;
+}

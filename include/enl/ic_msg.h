@@ -250,6 +250,46 @@ struct enl_ic_kvp_msg {
 ENL_SIZE_ASSERT(struct enl_ic_kvp_msg, 2580);
 ENL_OFFSET_ASSERT(struct enl_ic_kvp_msg, u, 4);
 
+/*
+ * The /dev/vmbus/hv_kvp character device between the guest kernel and
+ * Debian's hv_kvp_daemon (the upstream ABI, kept so that the daemon runs
+ * unmodified on enl_ic): one message of this size each way per read or
+ * write, strings UTF-8 with their NUL counted in the sizes.  The daemon
+ * opens, writes REGISTER1; the kernel answers REGISTER1 with its version
+ * ("3.1") in u.version; then each host request becomes one message to
+ * read, and the daemon writes the same message back with error (0, or
+ * the status for the host: S_CONT, E_FAIL, ...) over the header.
+ */
+#define ENL_KVP_OP_REGISTER	4	/* legacy daemons */
+#define ENL_KVP_OP_REGISTER1	100
+#define ENL_KVP_DAEMON_VERSION	"3.1"
+#define ENL_KVP_IP_VALUE_BYTES	7426
+
+struct enl_kvp_daemon_msg {
+	union {
+		struct {
+			u8 op;
+			u8 pool;
+			u16 pad;
+		} __attribute__((packed)) hdr;
+		u32 error;	/* the daemon's answer */
+	} h;
+	union {
+		struct enl_ic_kvp_value data;		/* GET, SET */
+		struct {
+			u32 index;
+			struct enl_ic_kvp_value data;
+		} __attribute__((packed)) en;		/* ENUMERATE */
+		struct {
+			u32 key_size;
+			u8 key[ENL_IC_KVP_KEY_BYTES];
+		} __attribute__((packed)) del;		/* DELETE */
+		u8 version[ENL_IC_KVP_KEY_BYTES];	/* REGISTER1 */
+		u8 ip[ENL_KVP_IP_VALUE_BYTES];		/* IP ops */
+	} u;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_kvp_daemon_msg, 7430);
+
 /* A KVP string as UTF-8, NUL-terminated: at most 3 bytes per UTF-16 unit
  * (a surrogate pair, 2 units, is 4 bytes). */
 #define ENL_IC_KVP_KEY_UTF8	(ENL_IC_KVP_KEY_BYTES / 2 * 3 + 1)
@@ -363,6 +403,23 @@ int enl_ic_utf16_to_utf8(const u8 *in, u32 in_bytes, char *out, u32 cap);
  */
 int enl_ic_build_kvp(struct enl_ic_kvp_msg *m, u8 op, u8 pool, u32 index,
 		     const char *key, const char *value);
+
+/*
+ * Guest: a host KVP request (body_len bytes after the IC header) as the
+ * daemon's message (UTF-8).  0, -EPROTO (too short, sizes past their
+ * fields, bad UTF-16, pool out of range) or -EOPNOTSUPP (an IP op or an
+ * unknown one: answer FAIL).
+ */
+int enl_ic_kvp_to_daemon(const void *body, u32 body_len,
+			 struct enl_kvp_daemon_msg *out);
+/*
+ * Guest: the daemon's answer in, written into the host's request body in
+ * place (key / value as UTF-16 for GET and ENUMERATE; nothing for SET and
+ * DELETE).  Returns the status for the IC header: the daemon's error, or
+ * E_FAIL when its strings do not fit or are not UTF-8.
+ */
+u32 enl_ic_kvp_from_daemon(void *body, u32 body_len,
+			   const struct enl_kvp_daemon_msg *in);
 
 /* What the guest answered to a KVP GET or ENUMERATE, as UTF-8. */
 struct enl_ic_kvp_result {

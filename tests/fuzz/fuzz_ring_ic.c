@@ -185,6 +185,24 @@ static void fuzz_ic(const uint8_t *data, size_t size)
 			if (n != (int)len || memcmp(u8s, data, len))
 				abort();
 		}
+		/* guest kernel: the host's request for the daemon, and a
+		 * daemon's answer (the input) back into a request */
+		{
+			static struct enl_kvp_daemon_msg dm;
+
+			memcpy(buf, data, len);
+			if (enl_ic_kvp_to_daemon(buf, len, &dm) == 0 &&
+			    (dm.h.hdr.pool >= ENL_IC_KVP_POOL_COUNT ||
+			     dm.h.hdr.op > ENL_IC_KVP_ENUMERATE))
+				abort();
+			memset(&dm, 0, sizeof(dm));
+			memcpy(&dm, data, len < sizeof(dm) ? len : sizeof(dm));
+			op = len ? data[0] % 4 : 0;
+			if (enl_ic_build_kvp(&m, op, 0, 0, "k", "v") == 0) {
+				enl_ic_kvp_from_daemon(&m, sizeof(m), &dm);
+				enl_ic_kvp_from_daemon(&m, len % (sizeof(m) + 1), &dm);
+			}
+		}
 		/* requests built from the input as a key and a value */
 		if (len < sizeof(u8s)) {
 			memcpy(u8s, data, len);

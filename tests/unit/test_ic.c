@@ -506,6 +506,116 @@ static void test_kvp(void **state)
 	assert_int_equal(strlen(r.value), 1023);
 }
 
+/* The guest kernel's side of KVP: host request -> daemon message ->
+ * daemon answer -> host answer. */
+static void test_kvp_daemon(void **state)
+{
+	static struct enl_ic_kvp_msg m;
+	static struct enl_kvp_daemon_msg d;
+	static struct enl_ic_kvp_result r;
+	static char big[1100];
+
+	/* SET: UTF-8 key and value for the daemon, sizes with the NUL */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_SET, 0, 0, "k\xc3\xa9", "v w"), 0);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), 0);
+	assert_int_equal(d.h.hdr.op, ENL_IC_KVP_SET);
+	assert_int_equal(d.h.hdr.pool, 0);
+	assert_string_equal((char *)d.u.data.key, "k\xc3\xa9");
+	assert_int_equal(d.u.data.key_size, 4);
+	assert_string_equal((char *)d.u.data.value, "v w");
+	assert_int_equal(d.u.data.value_size, 4);
+	/* the daemon says OK: nothing else changes */
+	d.h.error = 0;
+	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_OK);
+	/* REG_U32 and REG_U64 values become decimal strings */
+	m.u.data.value_type = ENL_IC_KVP_REG_U32;
+	memcpy(m.u.data.value, (u32[]){ 4000000000u }, 4);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), 0);
+	assert_string_equal((char *)d.u.data.value, "4000000000");
+	assert_int_equal(d.u.data.value_size, 11);
+	m.u.data.value_type = 11;
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), -EPROTO);
+	/* ENUMERATE: the index out, key and value back as UTF-16 */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_ENUMERATE, 2, 5, NULL, NULL), 0);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), 0);
+	assert_int_equal(d.u.en.index, 5);
+	assert_int_equal(d.h.hdr.pool, 2);
+	memset(&d, 0, sizeof(d));
+	strcpy((char *)d.u.en.data.key, "OSName");
+	d.u.en.data.key_size = 7;
+	strcpy((char *)d.u.en.data.value, "Debian");
+	d.u.en.data.value_size = 7;
+	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_OK);
+	assert_int_equal(m.u.en.data.key_size, 14);
+	assert_int_equal(m.u.en.data.value_size, 14);
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_ENUMERATE, &r), 0);
+	assert_string_equal(r.key, "OSName");
+	assert_string_equal(r.value, "Debian");
+	/* "no more": the daemon's status goes to the host, body untouched */
+	d.h.error = ENL_IC_STATUS_CONT;
+	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_CONT);
+	/* GET: value only; a daemon value without NUL stops at its size */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 1, 0, "k", NULL), 0);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), 0);
+	memset(&d, 0, sizeof(d));
+	memset(d.u.data.value, 'x', sizeof(d.u.data.value));
+	d.u.data.value_size = 5;
+	assert_int_equal(enl_ic_kvp_from_daemon(&m, 4 + sizeof(m.u.data), &d), ENL_IC_STATUS_OK);
+	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_GET, &r), 0);
+	assert_string_equal(r.value, "xxxxx");
+	/* a daemon value too long for the host's field (1024 units) */
+	d.u.data.value_size = 2048;
+	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_FAIL);
+	/* bad UTF-8 from the daemon */
+	d.u.data.value_size = 2;
+	d.u.data.value[0] = (u8)0xff;
+	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_FAIL);
+	/* DELETE */
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_DELETE, 3, 0, "gone", NULL), 0);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, 4 + 4 + 512, &d), 0);
+	assert_string_equal((char *)d.u.del.key, "gone");
+	assert_int_equal(d.u.del.key_size, 5);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, 4 + 4 + 511, &d), -EPROTO);
+	/* hostile requests: short, pools out of range, IP ops, sizes past
+	 * their fields, bad UTF-16 */
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, 3, &d), -EPROTO);
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 0, 0, "k", NULL), 0);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m.u.data) + 3, &d), -EPROTO);
+	m.pool = 5;
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), -EPROTO);
+	m.pool = 0;
+	m.op = ENL_IC_KVP_GET_IP_INFO;
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), -EOPNOTSUPP);
+	m.op = 200;
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), -EOPNOTSUPP);
+	m.op = ENL_IC_KVP_GET;
+	m.u.data.key_size = 514;
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), -EPROTO);
+	m.u.data.key_size = 2;
+	m.u.data.key[0] = 0x00;
+	m.u.data.key[1] = 0xdc;
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), -EPROTO);
+	/* a key at the limit: 255 units, 511 UTF-8 bytes + NUL fit the
+	 * daemon's 512; 255 two-byte characters (510 + NUL) too */
+	memset(big, 'k', 255);
+	big[255] = 0;
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 0, 0, big, NULL), 0);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), 0);
+	assert_int_equal(d.u.data.key_size, 256);
+	for (int i = 0; i < 255; i++)
+		memcpy(big + 2 * i, "\xc3\xa9", 2);
+	big[510] = 0;
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 0, 0, big, NULL), 0);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), 0);
+	assert_int_equal(d.u.data.key_size, 511);
+	/* 255 three-byte characters do not fit the daemon's key */
+	for (int i = 0; i < 255; i++)
+		memcpy(big + 3 * i, "\xe2\x82\xac", 3);
+	big[765] = 0;
+	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 0, 0, big, NULL), 0);
+	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), -EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_timesync),
 		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_kvp),
+		cmocka_unit_test(test_kvp_daemon),
 	};
 
 	return cmocka_run_group_tests_name("ic", tests, NULL, NULL);
