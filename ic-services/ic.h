@@ -76,5 +76,6 @@ extern const struct enl_ic_service enl_ic_heartbeat;
 extern const struct enl_ic_service enl_ic_shutdown;
 extern const struct enl_ic_service enl_ic_timesync;
 extern const struct enl_ic_service enl_ic_kvp;
+extern const struct enl_ic_service enl_ic_fcopy;
 
 #endif

@@ -108,5 +108,6 @@ extern const struct ic_service ic_heartbeat;
 extern const struct ic_service ic_shutdown;
 extern const struct ic_service ic_timesync;
 extern const struct ic_service ic_kvp;
+extern const struct ic_service ic_fcopy;
 
 #endif

@@ -746,3 +746,83 @@ u32 enl_ic_kvp_from_daemon(void *body, u32 body_len,
 	memcpy(d + offsetof(struct enl_ic_kvp_value, value_type), &type, 4);
 	return ENL_IC_STATUS_OK;
 }
+
+/* ---- file copy --------------------------------------------------------------------- */
+
+int enl_ic_build_fcopy_start(struct enl_ic_fcopy_start *m, const char *file_name,
+			     const char *path_name, u32 flags, u64 size)
+{
+	int n;
+
+	memset(m, 0, sizeof(*m));
+	if (!file_name[0] || !path_name[0])
+		return -EINVAL;
+	m->hdr.op = ENL_IC_FCOPY_START;
+	n = enl_ic_utf8_to_utf16(file_name, (u32)strlen(file_name), m->file_name,
+				 sizeof(m->file_name));
+	if (n < 0)
+		return n;
+	n = enl_ic_utf8_to_utf16(path_name, (u32)strlen(path_name), m->path_name,
+				 sizeof(m->path_name));
+	if (n < 0)
+		return n;
+	m->copy_flags = flags;
+	m->file_size = size;
+	return 0;
+}
+
+int enl_ic_fcopy_to_daemon(const void *body, u32 body_len, void *out, u32 cap)
+{
+	const u8 *p = body;
+	struct enl_ic_fcopy_hdr h;
+	u32 size;
+
+	if (body_len < sizeof(h))
+		return -EPROTO;
+	memcpy(&h, p, sizeof(h));
+	switch (h.op) {
+	case ENL_IC_FCOPY_START: {
+		struct enl_ic_fcopy_start *o = out;
+		u32 flags;
+		u64 fsize;
+
+		if (body_len < sizeof(*o))
+			return -EPROTO;
+		if (cap < sizeof(*o))
+			return -ENOSPC;
+		memset(o, 0, sizeof(*o));
+		o->hdr = h;
+		/* each name must fit the daemon's field with its NUL */
+		if (enl_ic_utf16_to_utf8(p + offsetof(struct enl_ic_fcopy_start, file_name),
+					 ENL_IC_FCOPY_PATH_BYTES, (char *)o->file_name,
+					 sizeof(o->file_name)) <= 0 ||
+		    enl_ic_utf16_to_utf8(p + offsetof(struct enl_ic_fcopy_start, path_name),
+					 ENL_IC_FCOPY_PATH_BYTES, (char *)o->path_name,
+					 sizeof(o->path_name)) <= 0)
+			return -EPROTO;
+		memcpy(&flags, p + offsetof(struct enl_ic_fcopy_start, copy_flags), 4);
+		memcpy(&fsize, p + offsetof(struct enl_ic_fcopy_start, file_size), 8);
+		o->copy_flags = flags;
+		o->file_size = fsize;
+		return (int)sizeof(*o);
+	}
+	case ENL_IC_FCOPY_WRITE:
+		if (body_len < sizeof(struct enl_ic_fcopy_write))
+			return -EPROTO;
+		if (cap < sizeof(struct enl_ic_fcopy_write))
+			return -ENOSPC;
+		memcpy(&size, p + offsetof(struct enl_ic_fcopy_write, size), 4);
+		if (size > ENL_IC_FCOPY_DATA)
+			return -EPROTO;
+		memcpy(out, p, sizeof(struct enl_ic_fcopy_write));
+		return (int)sizeof(struct enl_ic_fcopy_write);
+	case ENL_IC_FCOPY_COMPLETE:
+	case ENL_IC_FCOPY_CANCEL:
+		if (cap < sizeof(h))
+			return -ENOSPC;
+		memcpy(out, &h, sizeof(h));
+		return (int)sizeof(h);
+	default:
+		return -EPROTO;
+	}
+}

@@ -295,6 +295,69 @@ ENL_SIZE_ASSERT(struct enl_kvp_daemon_msg, 7430);
 #define ENL_IC_KVP_KEY_UTF8	(ENL_IC_KVP_KEY_BYTES / 2 * 3 + 1)
 #define ENL_IC_KVP_VALUE_UTF8	(ENL_IC_KVP_VALUE_BYTES / 2 * 3 + 1)
 
+/* ---- file copy ------------------------------------------------------------ */
+
+/* 34d14be3-dee4-41c8-9ae7-6b174977c192 (guid.h has the device classes of
+ * the bus; this one only the IC code needs) */
+#define ENL_GUID_FCOPY ENL_GUID(0x34d14be3, 0xdee4, 0x41c8, 0x9a, 0xe7, \
+				0x6b, 0x17, 0x49, 0x77, 0xc1, 0x92)
+/* The instance 6.12's user-space file-copy daemon looks for by name; the
+ * other guests do not care, so it is the one offered. */
+#define ENL_FCOPY_INSTANCE ENL_GUID(0xeb765408, 0x105f, 0x49b6, 0xb4, 0xaa, \
+				    0xc1, 0x23, 0xb6, 0x4d, 0x17, 0xd4)
+
+/* Guests speak framework 3.0 and message 1.1 only. */
+#define ENL_IC_FCOPY_VERSIONS	{ ENL_IC_VER(1, 1) }
+
+enum enl_ic_fcopy_op {
+	ENL_IC_FCOPY_START = 0,
+	ENL_IC_FCOPY_WRITE = 1,
+	ENL_IC_FCOPY_COMPLETE = 2,
+	ENL_IC_FCOPY_CANCEL = 3,
+};
+
+#define ENL_IC_FCOPY_OVERWRITE		0x1
+#define ENL_IC_FCOPY_CREATE_PATH	0x2
+#define ENL_IC_FCOPY_PATH_BYTES		520	/* 260 UTF-16 units */
+#define ENL_IC_FCOPY_DATA		6144
+
+struct enl_ic_fcopy_hdr {
+	u32 op;			/* enum enl_ic_fcopy_op */
+	u8 service_id0[16];
+	u8 service_id1[16];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_fcopy_hdr, 36);
+
+/* Names: UTF-16LE with a NUL on the wire; UTF-8 through the guest's
+ * /dev/vmbus/hv_fcopy (the same layout). */
+struct enl_ic_fcopy_start {
+	struct enl_ic_fcopy_hdr hdr;
+	u8 file_name[ENL_IC_FCOPY_PATH_BYTES];
+	u8 path_name[ENL_IC_FCOPY_PATH_BYTES];
+	u32 copy_flags;
+	u64 file_size;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_fcopy_start, 1088);
+ENL_OFFSET_ASSERT(struct enl_ic_fcopy_start, copy_flags, 1076);
+
+struct enl_ic_fcopy_write {
+	struct enl_ic_fcopy_hdr hdr;
+	u32 pad;
+	u64 offset;
+	u32 size;
+	u8 data[ENL_IC_FCOPY_DATA];
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_fcopy_write, 6196);
+ENL_OFFSET_ASSERT(struct enl_ic_fcopy_write, size, 48);
+/* the largest IC message: it must fit the guests' 8 KiB receive buffer */
+ENL_STATIC_ASSERT(ENL_IC_BODY_OFF + sizeof(struct enl_ic_fcopy_write) + 16 <= 8192,
+		  "fcopy write fits the guest's buffer");
+
+/* The /dev/vmbus/hv_fcopy handshake: the daemon writes an int version,
+ * the kernel answers (version 1) with a u32; each request is one read, the
+ * daemon's answer one int write (the status for the host). */
+#define ENL_FCOPY_DAEMON_VERSION	1
+
 /*
  * Write the pipe header and the IC header of a host request at the start
  * of buf.  Returns ENL_IC_BODY_OFF, or -ENOSPC if buf cannot hold the
@@ -420,6 +483,22 @@ int enl_ic_kvp_to_daemon(const void *body, u32 body_len,
  */
 u32 enl_ic_kvp_from_daemon(void *body, u32 body_len,
 			   const struct enl_kvp_daemon_msg *in);
+
+/*
+ * Host: a START body: file_name / path_name UTF-8 (path_name the guest
+ * directory), flags ENL_IC_FCOPY_*.  0, -EINVAL (empty name),
+ * -EILSEQ / -ENOSPC (a name cannot be sent: 259 UTF-16 units at most).
+ */
+int enl_ic_build_fcopy_start(struct enl_ic_fcopy_start *m, const char *file_name,
+			     const char *path_name, u32 flags, u64 size);
+/*
+ * Guest: a host file-copy request (body_len bytes) for the daemon: the
+ * message to read in out (cap bytes; START with UTF-8 names, WRITE as it
+ * came, COMPLETE / CANCEL their header).  Returns its length, -EPROTO
+ * (short, a WRITE size past its data, bad UTF-16, an unknown op) or
+ * -ENOSPC.
+ */
+int enl_ic_fcopy_to_daemon(const void *body, u32 body_len, void *out, u32 cap);
 
 /* What the guest answered to a KVP GET or ENUMERATE, as UTF-8. */
 struct enl_ic_kvp_result {

@@ -203,6 +203,15 @@ static void fuzz_ic(const uint8_t *data, size_t size)
 				enl_ic_kvp_from_daemon(&m, len % (sizeof(m) + 1), &dm);
 			}
 		}
+		/* guest kernel: a file-copy request for the daemon */
+		{
+			static u8 fo[sizeof(struct enl_ic_fcopy_write)];
+
+			memcpy(buf, data, len);
+			n = enl_ic_fcopy_to_daemon(buf, len, fo, sizeof(fo));
+			if (n > (int)sizeof(fo))
+				abort();
+		}
 		/* requests built from the input as a key and a value */
 		if (len < sizeof(u8s)) {
 			memcpy(u8s, data, len);

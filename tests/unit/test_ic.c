@@ -616,6 +616,79 @@ static void test_kvp_daemon(void **state)
 	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), -EPROTO);
 }
 
+static void test_fcopy(void **state)
+{
+	static struct enl_ic_fcopy_start st, o;
+	static struct enl_ic_fcopy_write w, wo;
+	static char name[800];
+	struct enl_ic_fcopy_hdr h = { .op = ENL_IC_FCOPY_COMPLETE }, ho;
+
+	/* START: UTF-16 names on the wire, UTF-8 for the daemon */
+	assert_int_equal(enl_ic_build_fcopy_start(&st, "f\xc3\xa9.bin", "/tmp/x",
+						  ENL_IC_FCOPY_CREATE_PATH, 10485760), 0);
+	assert_int_equal(st.file_name[0], 'f');
+	assert_int_equal(st.file_name[2] | st.file_name[3] << 8, 0xe9);
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st), &o, sizeof(o)),
+			 (int)sizeof(o));
+	assert_string_equal((char *)o.file_name, "f\xc3\xa9.bin");
+	assert_string_equal((char *)o.path_name, "/tmp/x");
+	assert_int_equal(o.copy_flags, ENL_IC_FCOPY_CREATE_PATH);
+	assert_true(o.file_size == 10485760);
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st) - 1, &o, sizeof(o)), -EPROTO);
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st), &o, sizeof(o) - 1), -ENOSPC);
+	/* names: 259 units fit, 260 do not; empty ones are refused */
+	memset(name, 'n', 259);
+	name[259] = 0;
+	assert_int_equal(enl_ic_build_fcopy_start(&st, name, "/", 0, 0), 0);
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st), &o, sizeof(o)),
+			 (int)sizeof(o));
+	assert_int_equal(strlen((char *)o.file_name), 259);
+	name[259] = 'n';
+	assert_int_equal(enl_ic_build_fcopy_start(&st, name, "/", 0, 0), -ENOSPC);
+	assert_int_equal(enl_ic_build_fcopy_start(&st, "", "/", 0, 0), -EINVAL);
+	assert_int_equal(enl_ic_build_fcopy_start(&st, "a", "\xff", 0, 0), -EILSEQ);
+	/* 259 two-byte characters do not fit the daemon's 520 bytes with NUL */
+	for (int i = 0; i < 259; i++)
+		memcpy(name + 2 * i, "\xc3\xa9", 2);
+	name[518] = 0;
+	assert_int_equal(enl_ic_build_fcopy_start(&st, name, "/", 0, 0), 0);
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st), &o, sizeof(o)),
+			 (int)sizeof(o));
+	for (int i = 0; i < 259; i++)
+		memcpy(name + 3 * i, "\xe2\x82\xac", 3);
+	name[777] = 0;
+	assert_int_equal(enl_ic_build_fcopy_start(&st, name, "/", 0, 0), 0);
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st), &o, sizeof(o)), -EPROTO);
+	/* a name without its NUL, bad UTF-16, an empty name from the host */
+	assert_int_equal(enl_ic_build_fcopy_start(&st, "a", "/", 0, 0), 0);
+	memset(st.file_name, 'a', sizeof(st.file_name));
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st), &o, sizeof(o)), -EPROTO);
+	memset(st.file_name, 0, sizeof(st.file_name));
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st), &o, sizeof(o)), -EPROTO);
+	st.file_name[1] = 0xdc;
+	assert_int_equal(enl_ic_fcopy_to_daemon(&st, sizeof(st), &o, sizeof(o)), -EPROTO);
+	/* WRITE: passed as it came; sizes past the data refused */
+	memset(&w, 0, sizeof(w));
+	w.hdr.op = ENL_IC_FCOPY_WRITE;
+	w.offset = 6144;
+	w.size = ENL_IC_FCOPY_DATA;
+	w.data[0] = 42;
+	assert_int_equal(enl_ic_fcopy_to_daemon(&w, sizeof(w), &wo, sizeof(wo)),
+			 (int)sizeof(wo));
+	assert_memory_equal(&w, &wo, sizeof(w));
+	w.size = ENL_IC_FCOPY_DATA + 1;
+	assert_int_equal(enl_ic_fcopy_to_daemon(&w, sizeof(w), &wo, sizeof(wo)), -EPROTO);
+	w.size = 1;
+	assert_int_equal(enl_ic_fcopy_to_daemon(&w, sizeof(w) - 1, &wo, sizeof(wo)), -EPROTO);
+	/* COMPLETE, CANCEL: the header; unknown ops and short bodies refused */
+	assert_int_equal(enl_ic_fcopy_to_daemon(&h, sizeof(h), &ho, sizeof(ho)),
+			 (int)sizeof(ho));
+	assert_int_equal(ho.op, ENL_IC_FCOPY_COMPLETE);
+	assert_int_equal(enl_ic_fcopy_to_daemon(&h, sizeof(h) - 1, &ho, sizeof(ho)), -EPROTO);
+	h.op = 9;
+	assert_int_equal(enl_ic_fcopy_to_daemon(&h, sizeof(h), &ho, sizeof(ho)), -EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_kvp),
 		cmocka_unit_test(test_kvp_daemon),
+		cmocka_unit_test(test_fcopy),
 	};
 
 	return cmocka_run_group_tests_name("ic", tests, NULL, NULL);
