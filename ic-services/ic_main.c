@@ -115,7 +115,7 @@ int enl_ic_answer(struct enl_ic_dev *ic, const void *buf, u32 len, u64 trans_id)
 static void enl_ic_read(struct enl_ic_dev *ic)
 {
 	u32 len;
-	int ret;
+	int ret = 0;
 
 	if (ic->held_len) {
 		len = ic->held_len;

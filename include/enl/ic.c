@@ -681,18 +681,22 @@ int enl_ic_kvp_to_daemon(const void *body, u32 body_len,
 	return 0;
 }
 
-/* A daemon's UTF-8 string (at most cap bytes, its size as it says) into
- * a UTF-16 field of fcap bytes; the field's size, or -EPROTO. */
+/*
+ * A daemon's UTF-8 string (NUL-terminated within cap bytes) into a UTF-16
+ * field of fcap bytes; the field's size, or -EPROTO.  The daemon does not
+ * fill in the sizes of what it answers (the stock kernel takes the string
+ * lengths), so size is not used.
+ */
 static int kvp_str_from_daemon(const u8 *in, u32 size, u32 cap, u8 *field,
 			       u32 fcap)
 {
 	u32 len = 0;
 	int n;
 
-	if (size > cap)
-		size = cap;
-	while (len < size && in[len])
+	while (len < cap && in[len])
 		len++;
+	if (len == cap)
+		return -EPROTO;		/* no NUL */
 	n = enl_ic_utf8_to_utf16((const char *)in, len, field, fcap);
 	return n < 0 ? -EPROTO : n;
 }

@@ -542,9 +542,7 @@ static void test_kvp_daemon(void **state)
 	assert_int_equal(d.h.hdr.pool, 2);
 	memset(&d, 0, sizeof(d));
 	strcpy((char *)d.u.en.data.key, "OSName");
-	d.u.en.data.key_size = 7;
 	strcpy((char *)d.u.en.data.value, "Debian");
-	d.u.en.data.value_size = 7;
 	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_OK);
 	assert_int_equal(m.u.en.data.key_size, 14);
 	assert_int_equal(m.u.en.data.value_size, 14);
@@ -554,18 +552,24 @@ static void test_kvp_daemon(void **state)
 	/* "no more": the daemon's status goes to the host, body untouched */
 	d.h.error = ENL_IC_STATUS_CONT;
 	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_CONT);
-	/* GET: value only; a daemon value without NUL stops at its size */
+	/* GET: value only; the daemon leaves the sizes 0 (the stock
+	 * kernel takes the string lengths) */
 	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 1, 0, "k", NULL), 0);
 	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), 0);
 	memset(&d, 0, sizeof(d));
-	memset(d.u.data.value, 'x', sizeof(d.u.data.value));
-	d.u.data.value_size = 5;
+	strcpy((char *)d.u.data.value, "xxxxx");
 	assert_int_equal(enl_ic_kvp_from_daemon(&m, 4 + sizeof(m.u.data), &d), ENL_IC_STATUS_OK);
 	assert_int_equal(enl_ic_parse_kvp_answer(&m, sizeof(m), ENL_IC_KVP_GET, &r), 0);
 	assert_string_equal(r.value, "xxxxx");
-	/* a daemon value too long for the host's field (1024 units) */
-	d.u.data.value_size = 2048;
+	assert_int_equal(m.u.data.value_size, 12);
+	/* a daemon value without its NUL, or too long for the host's
+	 * field (1023 units + NUL) */
+	memset(d.u.data.value, 'x', sizeof(d.u.data.value));
 	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_FAIL);
+	d.u.data.value[1024] = 0;
+	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_FAIL);
+	d.u.data.value[1023] = 0;
+	assert_int_equal(enl_ic_kvp_from_daemon(&m, sizeof(m), &d), ENL_IC_STATUS_OK);
 	/* bad UTF-8 from the daemon */
 	d.u.data.value_size = 2;
 	d.u.data.value[0] = (u8)0xff;

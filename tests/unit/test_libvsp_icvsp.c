@@ -576,11 +576,11 @@ static pid_t spawn_icvsp_args(const char *sock, const char *extra)
 		/* the fake host here answers the heartbeat offer only */
 		if (extra)
 			execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q",
-			      "--disable", "shutdown,timesync,kvp",
+			      "--disable", "shutdown,timesync,kvp,fcopy",
 			      "--refuse-open", extra, (char *)NULL);
 		else
 			execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q",
-			      "--disable", "shutdown,timesync,kvp", (char *)NULL);
+			      "--disable", "shutdown,timesync,kvp,fcopy", (char *)NULL);
 		_exit(127);
 	}
 	return pid;
