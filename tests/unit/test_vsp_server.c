@@ -1359,6 +1359,89 @@ static void test_daemon_relay(void **state)
 	hfree(h);
 }
 
+/*
+ * The real enlctl's daemon commands through the real server: words
+ * encoded, the daemon's answer printed, its error on stderr with exit 1.
+ * The fake daemon answers from this thread while enlctl waits.
+ */
+static void test_enlctl_daemon_binary(void **state)
+{
+	char dir[] = "/tmp/enl-test-relay-XXXXXX", sock[64], out[4096];
+	struct harness *h;
+	int d, st, pfd[2], n, i;
+	size_t len = 0;
+	pid_t pid;
+	bool answered = false;
+
+	if (access(enlctl_path, X_OK)) {
+		print_message("enlctl not built (%s): skipped\n", enlctl_path);
+		skip();
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	h = hnew_at(sock);
+	d = dconnect(h, VSP_ROLE_DAEMON, "icvsp");
+	for (i = 0; i < 2; i++) {
+		len = 0;
+		answered = false;
+		assert_int_equal(pipe(pfd), 0);
+		pid = fork();
+		if (pid == 0) {
+			dup2(pfd[1], 1);
+			dup2(pfd[1], 2);
+			if (i == 0)
+				execl(enlctl_path, "enlctl", "--vm", sock, "kvp", "set",
+				      "--pool", "3", "my key", "50%", (char *)NULL);
+			else
+				execl(enlctl_path, "enlctl", "--vm", sock, "shutdown",
+				      "--reboot", (char *)NULL);
+			_exit(127);
+		}
+		close(pfd[1]);
+		fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+		for (;;) {
+			int fds[VSP_MAX_FDS], nfds;
+
+			pump(h);
+			if (!answered && vspc_recv(d, dbuf, sizeof(dbuf), fds, &nfds,
+						   MSG_DONTWAIT) > 0) {
+				const struct vsp_daemon_cmd *c = (const void *)dbuf;
+				uint32_t id = c->req_id;
+
+				if (i == 0) {
+					assert_string_equal(c->cmd, "kvp set 3 my%20key 50%25");
+					daemon_reply(h, d, id, 0, "set my key in pool 3\n");
+				} else {
+					assert_string_equal(c->cmd, "shutdown reboot");
+					daemon_reply(h, d, id, ETIMEDOUT, "guest silent\033[2J");
+				}
+				answered = true;
+			}
+			n = (int)read(pfd[0], out + len, sizeof(out) - len - 1);
+			if (n > 0)
+				len += (size_t)n;
+			else if (n == 0)
+				break;
+			else
+				usleep(1000);
+		}
+		out[len] = 0;
+		close(pfd[0]);
+		waitpid(pid, &st, 0);
+		assert_true(WIFEXITED(st));
+		if (i == 0) {
+			assert_int_equal(WEXITSTATUS(st), 0);
+			assert_string_equal(out, "set my key in pool 3\n");
+		} else {
+			assert_int_equal(WEXITSTATUS(st), 1);
+			assert_non_null(strstr(out, "enlctl: shutdown: Connection timed out: guest silent?[2J"));
+		}
+	}
+	close(d);
+	hfree(h);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1380,6 +1463,7 @@ int main(void)
 		cmocka_unit_test(test_unload_daemon_leaves),
 		cmocka_unit_test(test_enlctl_binary),
 		cmocka_unit_test(test_daemon_relay),
+		cmocka_unit_test(test_enlctl_daemon_binary),
 	};
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
