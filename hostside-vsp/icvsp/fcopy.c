@@ -25,6 +25,7 @@
 #include "icvsp.h"
 
 #define FC_REQ_TIMEOUT_MS	10000
+#define FC_RETRY_MS		2	/* the ring was full: try again */
 
 static const struct enl_ic_version fc_versions[] = ENL_IC_FCOPY_VERSIONS;
 
@@ -39,7 +40,39 @@ struct fc_state {
 	u64 trans_id;
 	u64 started_ms;
 	char guest[ENL_IC_FCOPY_PATH_BYTES * 2];
+	/* the request in flight (one of the static messages below) */
+	const void *msg;
+	u16 msg_len;
+	bool retry;		/* not sent yet: the ring was full */
+	u64 deadline_ms;
 };
+
+static struct enl_ic_fcopy_start fc_start_msg;
+static struct enl_ic_fcopy_write fc_write_msg;
+static struct enl_ic_fcopy_hdr fc_hdr_msg;
+
+/* Put fc->msg into the ring; a full ring is retried from the timer. */
+static int fc_xmit(struct ic_chan *ic)
+{
+	struct fc_state *fc = ic_priv(ic);
+	int err = ic_send_request(ic, fc->msg, fc->msg_len, &fc->trans_id);
+
+	fc->retry = err == -EAGAIN;
+	if (err && !fc->retry)
+		return err;
+	ic_timer(ic, fc->retry ? FC_RETRY_MS : FC_REQ_TIMEOUT_MS);
+	return 0;
+}
+
+static int fc_send(struct ic_chan *ic, const void *msg, u16 len)
+{
+	struct fc_state *fc = ic_priv(ic);
+
+	fc->msg = msg;
+	fc->msg_len = len;
+	fc->deadline_ms = vsp_now_ms() + FC_REQ_TIMEOUT_MS;
+	return fc_xmit(ic);
+}
 
 static void fc_finish(struct ic_chan *ic, u32 status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -73,42 +106,41 @@ static void fc_finish(struct ic_chan *ic, u32 status, const char *fmt, ...)
 static void fc_next(struct ic_chan *ic)
 {
 	struct fc_state *fc = ic_priv(ic);
-	static struct enl_ic_fcopy_write w;
+	struct enl_ic_fcopy_write *w = &fc_write_msg;
 	ssize_t n;
 	int err;
 
 	if (fc->offset >= fc->size) {
-		struct enl_ic_fcopy_hdr h = { .op = ENL_IC_FCOPY_COMPLETE };
-
+		memset(&fc_hdr_msg, 0, sizeof(fc_hdr_msg));
+		fc_hdr_msg.op = ENL_IC_FCOPY_COMPLETE;
 		fc->step = FC_COMPLETE;
-		err = ic_send_request(ic, &h, sizeof(h), &fc->trans_id);
+		err = fc_send(ic, &fc_hdr_msg, sizeof(fc_hdr_msg));
 	} else {
-		memset(&w, 0, sizeof(w));
-		w.hdr.op = ENL_IC_FCOPY_WRITE;
-		w.offset = fc->offset;
-		n = pread(fc->fd, w.data, sizeof(w.data), (off_t)fc->offset);
+		memset(w, 0, offsetof(struct enl_ic_fcopy_write, data));
+		w->hdr.op = ENL_IC_FCOPY_WRITE;
+		w->offset = fc->offset;
+		n = pread(fc->fd, w->data, sizeof(w->data), (off_t)fc->offset);
 		if (n <= 0) {
 			fc_finish(ic, EIO, "cannot read the host file at %llu: %s",
 				  (unsigned long long)fc->offset,
 				  n < 0 ? strerror(errno) : "it shrank");
 			return;
 		}
-		w.size = (u32)n;
+		if ((size_t)n < sizeof(w->data))
+			memset(w->data + n, 0, sizeof(w->data) - (size_t)n);
+		w->size = (u32)n;
 		fc->last_len = (u32)n;
 		fc->step = FC_WRITE;
-		err = ic_send_request(ic, &w, sizeof(w), &fc->trans_id);
+		err = fc_send(ic, w, sizeof(*w));
 	}
-	if (err) {
+	if (err)
 		fc_finish(ic, (u32)-err, "request not sent: %s", strerror(-err));
-		return;
-	}
-	ic_timer(ic, FC_REQ_TIMEOUT_MS);
 }
 
 static void fc_command(struct ic_chan *ic, u32 req_id, int nw, char **w)
 {
 	struct fc_state *fc = ic_priv(ic);
-	static struct enl_ic_fcopy_start st;
+	struct enl_ic_fcopy_start *st = &fc_start_msg;
 	char dir[ENL_IC_FCOPY_PATH_BYTES * 2], *slash;
 	const char *name;
 	bool overwrite = nw == 4 && !strcmp(w[3], "overwrite");
@@ -148,12 +180,12 @@ static void fc_command(struct ic_chan *ic, u32 req_id, int nw, char **w)
 				  "%s: not a readable regular file", w[1]);
 		return;
 	}
-	err = enl_ic_build_fcopy_start(&st, name, dir[0] ? dir : "/",
+	err = enl_ic_build_fcopy_start(st, name, dir[0] ? dir : "/",
 				       ENL_IC_FCOPY_CREATE_PATH |
 				       (overwrite ? ENL_IC_FCOPY_OVERWRITE : 0),
 				       (u64)sb.st_size);
 	if (!err)
-		err = ic_send_request(ic, &st, sizeof(st), &fc->trans_id);
+		err = fc_send(ic, st, sizeof(*st));
 	if (err) {
 		close(fc->fd);
 		fc->fd = -1;
@@ -170,7 +202,6 @@ static void fc_command(struct ic_chan *ic, u32 req_id, int nw, char **w)
 	fc->started_ms = vsp_now_ms();
 	snprintf(fc->guest, sizeof(fc->guest), "%s", w[2]);
 	ic_status(ic, "state", "copying");
-	ic_timer(ic, FC_REQ_TIMEOUT_MS);
 }
 
 static u32 fc_errno(u32 status)
@@ -188,7 +219,7 @@ static void fc_response(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
 	struct fc_state *fc = ic_priv(ic);
 	u64 ms;
 
-	if (fc->step == FC_IDLE ||
+	if (fc->step == FC_IDLE || fc->retry ||
 	    (trans_id != fc->trans_id && trans_id != ~0ull)) {
 		vsp_dbg("fcopy: stale answer dropped");
 		return;
@@ -228,9 +259,22 @@ static void fc_response(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
 static void fc_timer(struct ic_chan *ic)
 {
 	struct fc_state *fc = ic_priv(ic);
+	u64 now = vsp_now_ms();
+	int err;
 
-	if (fc->step != FC_IDLE)
-		fc_finish(ic, ETIMEDOUT,
+	if (fc->step == FC_IDLE)
+		return;
+	if (fc->retry && now < fc->deadline_ms) {
+		err = fc_xmit(ic);
+		if (err)
+			fc_finish(ic, (u32)-err, "request not sent: %s", strerror(-err));
+		return;
+	}
+	if (!fc->retry && now < fc->deadline_ms) {
+		ic_timer(ic, (unsigned int)(fc->deadline_ms - now));
+		return;
+	}
+	fc_finish(ic, ETIMEDOUT,
 			  "the guest did not answer within %u ms (at byte %llu)",
 			  FC_REQ_TIMEOUT_MS, (unsigned long long)fc->offset);
 }

@@ -21,6 +21,7 @@
 #include "icvsp.h"
 
 #define KVP_REQ_TIMEOUT_MS	5000
+#define KVP_RETRY_MS		5	/* the ring was full: try again */
 #define KVP_LIST_MAX		256	/* per pool: a guest cannot keep us busy */
 #define KVP_TEXT_MAX		(VSP_MSG_MAX - 64)
 
@@ -40,6 +41,9 @@ struct kvp_state {
 	char key[ENL_IC_KVP_KEY_UTF8];
 	char *text;		/* list's output so far */
 	size_t text_len;
+	struct enl_ic_kvp_msg msg;	/* the request in flight */
+	bool retry;		/* msg not sent yet: the ring was full */
+	u64 deadline_ms;	/* of the request in flight */
 };
 
 static void kvp_done(struct ic_chan *ic, u32 status, const char *fmt, ...)
@@ -88,19 +92,29 @@ static void kvp_out(struct kvp_state *k, const char *fmt, ...)
 	k->text_len += (size_t)n;
 }
 
+/* Put k->msg into the ring; a full ring is retried from the timer. */
+static int kvp_xmit(struct ic_chan *ic)
+{
+	struct kvp_state *k = ic_priv(ic);
+	int err = ic_send_request(ic, &k->msg, sizeof(k->msg), &k->trans_id);
+
+	k->retry = err == -EAGAIN;
+	if (err && !k->retry)
+		return err;
+	ic_timer(ic, k->retry ? KVP_RETRY_MS : KVP_REQ_TIMEOUT_MS);
+	return 0;
+}
+
 /* Send the request the command is at; 0 or -errno. */
 static int kvp_send(struct ic_chan *ic, const char *key, const char *value)
 {
 	struct kvp_state *k = ic_priv(ic);
-	struct enl_ic_kvp_msg m;
-	int err = enl_ic_build_kvp(&m, k->op, k->pool, k->index, key, value);
+	int err = enl_ic_build_kvp(&k->msg, k->op, k->pool, k->index, key, value);
 
 	if (err)
 		return err;
-	err = ic_send_request(ic, &m, sizeof(m), &k->trans_id);
-	if (!err)
-		ic_timer(ic, KVP_REQ_TIMEOUT_MS);
-	return err;
+	k->deadline_ms = vsp_now_ms() + KVP_REQ_TIMEOUT_MS;
+	return kvp_xmit(ic);
 }
 
 static int parse_pool(const char *s, bool all_ok, u8 *pool, u8 *last)
@@ -177,7 +191,7 @@ static void kvp_response(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
 	struct enl_ic_kvp_result *r;
 	int err;
 
-	if (!k->req_id || trans_id != k->trans_id) {
+	if (!k->req_id || k->retry || trans_id != k->trans_id) {
 		vsp_dbg("kvp: stale answer dropped");
 		return;
 	}
@@ -245,8 +259,21 @@ static void kvp_timer(struct ic_chan *ic)
 {
 	struct kvp_state *k = ic_priv(ic);
 
+	u64 now = vsp_now_ms();
+	int err;
+
 	if (!k->req_id)
 		return;
+	if (k->retry && now < k->deadline_ms) {
+		err = kvp_xmit(ic);
+		if (err)
+			kvp_done(ic, (u32)-err, "request not sent: %s", strerror(-err));
+		return;
+	}
+	if (!k->retry && now < k->deadline_ms) {
+		ic_timer(ic, (unsigned int)(k->deadline_ms - now));
+		return;
+	}
 	ic_status(ic, "state", "timeout");
 	kvp_done(ic, ETIMEDOUT,
 		 "the guest did not answer within %u ms (is its hv_kvp_daemon running?)",

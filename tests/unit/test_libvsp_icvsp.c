@@ -73,6 +73,19 @@ struct world {
 	int daemon_err;
 	int refuse;		/* ic_offer's refuse_opens */
 	u8 *buf;
+	/* the service under test (NULL: heartbeat) and the guest's side */
+	const struct ic_service *svc;
+	const struct enl_ic_version *gv;	/* guest's message versions */
+	unsigned int ngv;
+	/* answer a service request in place: 0 send it back, else drop */
+	int (*answer)(struct world *w, u8 *pl, u32 plen,
+		      const struct enl_icmsg_hdr *h);
+	int answers;
+	u32 sd_flags;
+	u8 ts_flags[64];
+	int nts;
+	struct { u8 pool; char key[64], val[64]; } kvp[8];
+	int nkvp;
 };
 
 static u8 *gpa(struct world *w, u64 a)
@@ -166,6 +179,13 @@ static void expect(struct world *w, u32 type)
 
 /* ---- the daemon thread ------------------------------------------------- */
 
+static void daemon_cmd(struct vsp *v, u32 req_id, const char *cmd, void *priv)
+{
+	struct world *w = priv;
+
+	ic_command(&w->ic, 1, v, req_id, cmd);
+}
+
 static void *daemon_main(void *arg)
 {
 	struct world *w = arg;
@@ -176,7 +196,9 @@ static void *daemon_main(void *arg)
 		w->daemon_err = err;
 		return NULL;
 	}
-	err = ic_offer(w->v, &ic_heartbeat, NULL, w->refuse, &w->ic);
+	vsp_set_command_handler(w->v, daemon_cmd, w);
+	err = ic_offer(w->v, w->svc ? w->svc : &ic_heartbeat, NULL, w->refuse,
+		       &w->ic);
 	if (err) {
 		w->daemon_err = err;
 		return NULL;
@@ -218,8 +240,7 @@ static void host_handshake(struct world *w)
 	struct vsp_welcome wel;
 	struct vsp_offer off;
 	struct vsp_offer_result res;
-	static const enl_guid_t hb = ENL_GUID_HEARTBEAT;
-	enl_guid_t inst;
+	const struct ic_service *svc = w->svc ? w->svc : &ic_heartbeat;
 
 	expect(w, VSP_HELLO);
 	memcpy(&hello, w->buf, sizeof(hello));
@@ -239,9 +260,16 @@ static void host_handshake(struct world *w)
 
 	expect(w, VSP_OFFER);
 	memcpy(&off, w->buf, sizeof(off));
-	assert_memory_equal(&off.if_type, &hb, sizeof(hb));
-	assert_int_equal(vsp_guid_parse("656e6c00-6862-4000-8000-000000000001", &inst), 0);
-	assert_memory_equal(&off.if_instance, &inst, sizeof(inst));
+	assert_memory_equal(&off.if_type, &svc->if_type, sizeof(off.if_type));
+	assert_memory_equal(&off.if_instance, &svc->default_instance,
+			    sizeof(off.if_instance));
+	if (!w->svc) {
+		enl_guid_t inst;
+
+		assert_int_equal(vsp_guid_parse("656e6c00-6862-4000-8000-000000000001",
+						&inst), 0);
+		assert_memory_equal(&off.if_instance, &inst, sizeof(inst));
+	}
 
 	memset(&res, 0, sizeof(res));
 	res.hdr.type = VSP_OFFER_RESULT;
@@ -344,7 +372,7 @@ static void guest_run(struct world *w, int timeout_ms)
 {
 	struct pollfd p = { .fd = w->call_fd, .events = POLLIN };
 	u32 *flags = (u32 *)gpa(w, SIEF_GPA + HV_VMBUS_SINT * HV_EVENT_FLAGS_BYTES);
-	u8 pkt[512];
+	static u8 pkt[8192] __attribute__((aligned(8)));
 	u32 len;
 	u64 cnt;
 	int r;
@@ -373,9 +401,15 @@ static void guest_run(struct world *w, int timeout_ms)
 		assert_true(enl_ic_parse_hdr(pl, plen, &h) >= 0);
 		assert_int_equal(h.flags, ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_REQUEST);
 		if (h.msgtype == ENL_IC_MSG_NEGOTIATE) {
-			assert_int_equal(enl_ic_answer_negotiate(pl, plen, fw_v, 2, hb_v, 2,
+			assert_int_equal(enl_ic_answer_negotiate(pl, plen, fw_v, 2,
+								 w->gv ? w->gv : hb_v,
+								 w->gv ? w->ngv : 2,
 								 NULL, NULL, &ans), 0);
 			w->negotiates++;
+		} else if (w->answer) {
+			w->answers++;
+			if (w->answer(w, pl, plen, &h))
+				continue;
 		} else {
 			struct enl_ic_heartbeat m;
 
@@ -524,6 +558,266 @@ static void host_teardown_ring(struct world *w)
 /* ic_offer(refuse_opens = -1): opens refused with ECONNREFUSED and
  * "heartbeat_state refused" until the offer is rescinded; after the
  * rescind (and enlctl reoffer) the guest's open is served. */
+/* ---- the other services and their operator commands --------------------- */
+
+static const struct enl_ic_version sd_gv[] = ENL_IC_SHUTDOWN_VERSIONS;
+static const struct enl_ic_version ts_gv[] = ENL_IC_TIMESYNC_VERSIONS;
+static const struct enl_ic_version kvp_gv[] = ENL_IC_KVP_VERSIONS;
+
+/* A command as enl-host relays it; the daemon's status and text, while
+ * the guest answers.  -1 if no answer came. */
+static int run_cmd(struct world *w, const char *cmd, char *text, size_t cap)
+{
+	static struct vsp_daemon_cmd m;
+	static u32 id = 100;
+	u64 end = vsp_now_ms() + 10000;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = VSP_DAEMON_CMD;
+	m.hdr.len = sizeof(m);
+	m.req_id = ++id;
+	snprintf(m.cmd, sizeof(m.cmd), "%s", cmd);
+	host_send(w->host_fd, &m, sizeof(m), NULL, 0);
+	while (vsp_now_ms() < end) {
+		int t;
+
+		guest_run(w, 10);
+		t = host_recv(w, 0);
+		if (t == VSP_DAEMON_REPLY) {
+			const struct vsp_daemon_reply *r = (const void *)w->buf;
+
+			assert_int_equal(r->req_id, id);
+			snprintf(text, cap, "%s", r->text);
+			return (int)r->status;
+		}
+	}
+	return -1;
+}
+
+static int sd_answer(struct world *w, u8 *pl, u32 plen,
+		     const struct enl_icmsg_hdr *h)
+{
+	int r = enl_ic_answer_shutdown(pl, plen);
+
+	assert_true(r >= 0 || r == -EOPNOTSUPP);
+	w->sd_flags = r >= 0 ? (u32)r : 99;
+	return 0;
+}
+
+static void test_shutdown_e2e(void **state)
+{
+	struct world *w = world_new();
+	char text[256];
+
+	w->svc = &ic_shutdown;
+	w->gv = sd_gv;
+	w->ngv = 4;
+	w->answer = sd_answer;
+	daemon_start(w);
+	host_handshake(w);
+	/* not open yet: ENODEV at once, and the reason */
+	assert_int_equal(run_cmd(w, "shutdown", text, sizeof(text)), ENODEV);
+	assert_non_null(strstr(text, "shutdown channel"));
+	guest_init_rings(w);
+	host_open(w);
+	RUN_UNTIL(w, w->negotiates >= 1, 3000);
+	RUN_UNTIL(w, !strcmp(kv(w, "shutdown_version"), "3.2"), 2000);
+	assert_int_equal(run_cmd(w, "shutdown reboot force", text, sizeof(text)), 0);
+	assert_string_equal(text, "guest accepted the forced reboot\n");
+	assert_int_equal(w->sd_flags, ENL_IC_SHUTDOWN_REBOOT_FORCE);
+	assert_int_equal(run_cmd(w, "shutdown", text, sizeof(text)), 0);
+	assert_int_equal(w->sd_flags, ENL_IC_SHUTDOWN_POWEROFF);
+	RUN_UNTIL(w, !strcmp(kv(w, "shutdown_state"), "accepted"), 2000);
+	assert_int_equal(run_cmd(w, "shutdown now", text, sizeof(text)), EINVAL);
+	assert_int_equal(run_cmd(w, "copy /a /b", text, sizeof(text)), ENOENT);
+	assert_int_equal(run_cmd(w, "a%0", text, sizeof(text)), EINVAL);
+	assert_int_equal(w->answers, 2);
+	/* read what is left (status keys): a socket closed with unread
+	 * data resets the daemon's */
+	while (host_recv(w, 100) > 0)
+		;
+	daemon_stop(w);
+	world_free(w);
+}
+
+static int ts_answer(struct world *w, u8 *pl, u32 plen,
+		     const struct enl_icmsg_hdr *h)
+{
+	u64 t, ref;
+	u8 fl;
+
+	assert_int_equal(h->msgver.major, 3);
+	assert_int_equal(enl_ic_answer_timesync(pl, plen, &t, &ref, &fl), 0);
+	assert_true(t > ENL_IC_TIME_UNIX_OFFSET);
+	if (w->nts < 64)
+		w->ts_flags[w->nts++] = fl;
+	return 0;
+}
+
+static void test_timesync_e2e(void **state)
+{
+	struct world *w = world_new();
+	char text[512];
+
+	w->svc = &ic_timesync;
+	w->gv = ts_gv;
+	w->ngv = 3;
+	w->answer = ts_answer;
+	daemon_start(w);
+	host_handshake(w);
+	guest_init_rings(w);
+	host_open(w);
+	/* the guest offers 4.0 too; the host takes 3.0, then a SYNC */
+	RUN_UNTIL(w, w->nts >= 1, 3000);
+	assert_string_equal(kv(w, "timesync_version"), "3.0");
+	assert_int_equal(w->ts_flags[0], ENL_IC_TIMESYNC_SYNC);
+	assert_int_equal(run_cmd(w, "time sync", text, sizeof(text)), 0);
+	assert_non_null(strstr(text, "sync sent: host time"));
+	assert_int_equal(w->ts_flags[w->nts - 1], ENL_IC_TIMESYNC_SYNC);
+	assert_int_equal(run_cmd(w, "time", text, sizeof(text)), 0);
+	assert_non_null(strstr(text, "sample sent"));
+	assert_int_equal(w->ts_flags[w->nts - 1], ENL_IC_TIMESYNC_SAMPLE);
+	assert_int_equal(run_cmd(w, "time later", text, sizeof(text)), EINVAL);
+	RUN_UNTIL(w, !strcmp(kv(w, "timesync_state"), "synced"), 2000);
+	/* read what is left (status keys): a socket closed with unread
+	 * data resets the daemon's */
+	while (host_recv(w, 100) > 0)
+		;
+	daemon_stop(w);
+	world_free(w);
+}
+
+/* A guest's KVP driver and daemon, in a few lines: pools of strings. */
+static int kvp_answer(struct world *w, u8 *pl, u32 plen,
+		      const struct enl_icmsg_hdr *h)
+{
+	static struct enl_kvp_daemon_msg d;
+	struct enl_icmsg_hdr ic;
+	u8 *body = pl + ENL_IC_BODY_OFF;
+	u32 blen = plen - (u32)ENL_IC_BODY_OFF, status = ENL_IC_STATUS_OK;
+	int i, found = -1;
+
+	/* the host sends full-size requests */
+	assert_int_equal(blen, sizeof(struct enl_ic_kvp_msg));
+	assert_int_equal(enl_ic_kvp_to_daemon(body, blen, &d), 0);
+	for (i = 0; i < w->nkvp; i++)
+		if (w->kvp[i].pool == d.h.hdr.pool &&
+		    !strcmp(w->kvp[i].key, (char *)(d.h.hdr.op == ENL_IC_KVP_DELETE ?
+						    d.u.del.key : d.u.data.key)))
+			found = i;
+	switch (d.h.hdr.op) {
+	case ENL_IC_KVP_SET:
+		if (found < 0) {
+			found = w->nkvp++;
+			w->kvp[found].pool = d.h.hdr.pool;
+			memcpy(w->kvp[found].key, d.u.data.key, 63);
+			w->kvp[found].key[63] = 0;
+		}
+		memcpy(w->kvp[found].val, d.u.data.value, 63);
+		w->kvp[found].val[63] = 0;
+		break;
+	case ENL_IC_KVP_GET:
+		if (found < 0) {
+			status = ENL_IC_STATUS_NOT_FOUND;
+			break;
+		}
+		memset(&d, 0, sizeof(d));
+		strcpy((char *)d.u.data.value, w->kvp[found].val);
+		status = enl_ic_kvp_from_daemon(body, blen, &d);
+		break;
+	case ENL_IC_KVP_DELETE:
+		if (found < 0)
+			status = ENL_IC_STATUS_FAIL;
+		else
+			w->kvp[found] = w->kvp[--w->nkvp];
+		break;
+	case ENL_IC_KVP_ENUMERATE: {
+		u32 idx = d.u.en.index, n = 0;
+		u8 pool = d.h.hdr.pool;
+
+		status = ENL_IC_STATUS_CONT;
+		for (i = 0; i < w->nkvp; i++) {
+			if (w->kvp[i].pool != pool || n++ != idx)
+				continue;
+			memset(&d, 0, sizeof(d));
+			strcpy((char *)d.u.en.data.key, w->kvp[i].key);
+			strcpy((char *)d.u.en.data.value, w->kvp[i].val);
+			status = enl_ic_kvp_from_daemon(body, blen, &d);
+			break;
+		}
+		break;
+	}
+	}
+	memcpy(&ic, pl + ENL_IC_HDR_OFF, sizeof(ic));
+	ic.status = status;
+	ic.flags = ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_RESPONSE;
+	memcpy(pl + ENL_IC_HDR_OFF, &ic, sizeof(ic));
+	return 0;
+}
+
+static void test_kvp_e2e(void **state)
+{
+	struct world *w = world_new();
+	char text[4096], cmd[1024];
+
+	w->svc = &ic_kvp;
+	w->gv = kvp_gv;
+	w->ngv = 3;
+	w->answer = kvp_answer;
+	w->nkvp = 2;
+	w->kvp[0].pool = 2;
+	strcpy(w->kvp[0].key, "FullyQualifiedDomainName");
+	strcpy(w->kvp[0].val, "guest.example");
+	w->kvp[1].pool = 2;
+	strcpy(w->kvp[1].key, "OSVersion");
+	strcpy(w->kvp[1].val, "6.1.0-56-amd64");
+	daemon_start(w);
+	host_handshake(w);
+	guest_init_rings(w);
+	host_open(w);
+	RUN_UNTIL(w, !strcmp(kv(w, "kvp_state"), "ready"), 3000);
+	assert_string_equal(kv(w, "kvp_version"), "4.0");
+	/* set with a space in the key (enlctl's %XX words), get it back */
+	assert_int_equal(run_cmd(w, "kvp set 0 my%20key enl%20value", text, sizeof(text)), 0);
+	assert_string_equal(text, "set my key in pool 0\n");
+	assert_string_equal(w->kvp[2].val, "enl value");
+	assert_int_equal(run_cmd(w, "kvp get 0 my%20key", text, sizeof(text)), 0);
+	assert_string_equal(text, "enl value\n");
+	/* list: every pool, the guest's intrinsic data in pool 2 */
+	assert_int_equal(run_cmd(w, "kvp list all", text, sizeof(text)), 0);
+	assert_non_null(strstr(text, "pool 0 (external): my key = enl value\n"));
+	assert_non_null(strstr(text, "pool 1 (guest): empty\n"));
+	assert_non_null(strstr(text, "pool 2 (auto): FullyQualifiedDomainName = guest.example\n"));
+	assert_non_null(strstr(text, "pool 2 (auto): OSVersion = 6.1.0-56-amd64\n"));
+	assert_non_null(strstr(text, "pool 4 (auto_internal): empty\n"));
+	assert_int_equal(run_cmd(w, "kvp list 2", text, sizeof(text)), 0);
+	assert_null(strstr(text, "pool 0"));
+	/* delete, then it is gone */
+	assert_int_equal(run_cmd(w, "kvp delete 0 my%20key", text, sizeof(text)), 0);
+	assert_int_equal(run_cmd(w, "kvp get 0 my%20key", text, sizeof(text)), ENOENT);
+	assert_int_equal(run_cmd(w, "kvp delete 0 my%20key", text, sizeof(text)), ENOENT);
+	/* refused before the guest sees anything: pools, lengths, UTF-8 */
+	w->answers = 0;
+	assert_int_equal(run_cmd(w, "kvp get 5 k", text, sizeof(text)), EINVAL);
+	assert_int_equal(run_cmd(w, "kvp list 7", text, sizeof(text)), EINVAL);
+	assert_int_equal(run_cmd(w, "kvp set all k v", text, sizeof(text)), EINVAL);
+	assert_int_equal(run_cmd(w, "kvp set 0 k", text, sizeof(text)), EINVAL);
+	assert_int_equal(run_cmd(w, "kvp get 0 %FF", text, sizeof(text)), EILSEQ);
+	strcpy(cmd, "kvp get 0 ");
+	memset(cmd + 10, 'k', 256);
+	cmd[266] = 0;
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), ENOSPC);
+	cmd[265] = 0;			/* 255 units: fits */
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), ENOENT);
+	assert_int_equal(w->answers, 1);
+	/* read what is left (status keys): a socket closed with unread
+	 * data resets the daemon's */
+	while (host_recv(w, 100) > 0)
+		;
+	daemon_stop(w);
+	world_free(w);
+}
+
 static void test_refuse_open(void **state)
 {
 	struct world *w = world_new();
@@ -729,6 +1023,9 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heartbeat_e2e),
 		cmocka_unit_test(test_refuse_open),
+		cmocka_unit_test(test_shutdown_e2e),
+		cmocka_unit_test(test_timesync_e2e),
+		cmocka_unit_test(test_kvp_e2e),
 		cmocka_unit_test(test_real_binary_kill9),
 		cmocka_unit_test(test_real_binary_refuse),
 	};

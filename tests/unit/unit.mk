@@ -32,7 +32,8 @@ UNIT_SRCS_test_vmbus_guest := include/enl/vmbus_guest.c
 UNIT_SRCS_test_packet := include/enl/vmbus_packet.c
 UNIT_SRCS_test_libvsp := $(LIBVSP_SRCS)
 UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
-	hostside-vsp/icvsp/heartbeat.c
+	hostside-vsp/icvsp/heartbeat.c hostside-vsp/icvsp/shutdown.c \
+	hostside-vsp/icvsp/timesync.c hostside-vsp/icvsp/kvp.c hostside-vsp/icvsp/fcopy.c
 UNIT_SRCS_test_libvsp_chans := $(LIBVSP_SRCS)
 $(UNIT_BUILD)/test_libvsp_chans: UNIT_CFLAGS += $(UNIT_SANITIZE)
 # These run under ASan/UBSan (their objects inherit the flags).
