@@ -110,31 +110,44 @@ int enl_ic_answer(struct enl_ic_dev *ic, const void *buf, u32 len, u64 trans_id)
 	return ret;
 }
 
-/* Read and answer packets until the ring is empty or a service defers.
- * rx_lock held. */
+/*
+ * Read and answer packets until the ring is empty or a service defers.
+ * The channel runs in raw-callback mode: while a request or a NEGOTIATE
+ * waits (paused), the inbound interrupts stay masked, so packets the host
+ * adds meanwhile (a resent NEGOTIATE) neither interrupt nor reschedule
+ * the tasklet; enl_ic_resume() reads them.  rx_lock held.
+ */
 static void enl_ic_read(struct enl_ic_dev *ic)
 {
 	u32 len;
-	int ret = 0;
+	int ret;
 
-	if (ic->held_len) {
-		len = ic->held_len;
-		ic->held_len = 0;
-		if (enl_ic_packet(ic, ic->buf, len) == ENL_IC_DEFER) {
-			ic->paused = true;
-			return;
+	enl_vmbus_rx_mask(ic->ch);
+	for (;;) {
+		ret = 0;
+		if (ic->held_len) {
+			len = ic->held_len;
+			ic->held_len = 0;
+			if (enl_ic_packet(ic, ic->buf, len) == ENL_IC_DEFER)
+				ic->paused = true;
 		}
+		while (!ic->paused) {
+			ret = enl_vmbus_recv(ic->ch, ic->buf, ic->buf_len, &len);
+			if (ret <= 0)
+				break;
+			if (enl_ic_packet(ic, ic->buf, len) == ENL_IC_DEFER)
+				ic->paused = true;
+		}
+		if (ret == -EMSGSIZE)
+			enl_vmbus_chan_fail(ic->ch, "IC packet larger than the buffer");
+		enl_vmbus_recv_done(ic->ch);
+		if (ic->paused || ret < 0)
+			return;		/* masked until the resume */
+		if (!enl_vmbus_rx_unmask(ic->ch))
+			return;
+		/* packets came while we unmasked: once more */
+		enl_vmbus_rx_mask(ic->ch);
 	}
-	while (!ic->paused) {
-		ret = enl_vmbus_recv(ic->ch, ic->buf, ic->buf_len, &len);
-		if (ret <= 0)
-			break;
-		if (enl_ic_packet(ic, ic->buf, len) == ENL_IC_DEFER)
-			ic->paused = true;
-	}
-	if (ret == -EMSGSIZE)
-		enl_vmbus_chan_fail(ic->ch, "IC packet larger than the buffer");
-	enl_vmbus_recv_done(ic->ch);
 }
 
 static void enl_ic_callback(struct enl_vmbus_channel *ch, void *ctx)
@@ -191,6 +204,7 @@ static int enl_ic_probe(struct enl_vmbus_device *vdev,
 		if (ret)
 			goto fail;
 	}
+	enl_vmbus_set_raw_callback(ic->ch, true);
 	ret = enl_vmbus_open(ic->ch, ring_pages * PAGE_SIZE,
 			     ring_pages * PAGE_SIZE, NULL, 0, enl_ic_callback, ic);
 	if (ret) {
