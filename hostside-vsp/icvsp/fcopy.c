@@ -142,7 +142,7 @@ static void fc_command(struct ic_chan *ic, u32 req_id, int nw, char **w)
 	struct fc_state *fc = ic_priv(ic);
 	struct enl_ic_fcopy_start *st = &fc_start_msg;
 	char dir[ENL_IC_FCOPY_PATH_BYTES * 2], *slash;
-	const char *name;
+	char name[ENL_IC_FCOPY_PATH_BYTES * 2];
 	bool overwrite = nw == 4 && !strcmp(w[3], "overwrite");
 	struct stat sb;
 	int err;
@@ -163,13 +163,15 @@ static void fc_command(struct ic_chan *ic, u32 req_id, int nw, char **w)
 	}
 	snprintf(dir, sizeof(dir), "%s", w[2]);
 	slash = strrchr(dir, '/');
-	name = slash + 1;
-	if (!*name) {
+	snprintf(name, sizeof(name), "%s", slash + 1);
+	if (!name[0]) {
 		vsp_command_reply(ic->v, req_id, EINVAL,
 				  "GUESTPATH must name a file, not a directory");
 		return;
 	}
-	*slash = 0;
+	/* The directory with its trailing slash: the 6.1-era daemon creates
+	 * (CREATE_PATH) only the components a '/' follows. */
+	slash[1] = 0;
 	fc->fd = open(w[1], O_RDONLY | O_CLOEXEC);
 	if (fc->fd < 0 || fstat(fc->fd, &sb) || !S_ISREG(sb.st_mode)) {
 		err = fc->fd < 0 ? errno : EINVAL;
@@ -180,7 +182,7 @@ static void fc_command(struct ic_chan *ic, u32 req_id, int nw, char **w)
 				  "%s: not a readable regular file", w[1]);
 		return;
 	}
-	err = enl_ic_build_fcopy_start(st, name, dir[0] ? dir : "/",
+	err = enl_ic_build_fcopy_start(st, name, dir,
 				       ENL_IC_FCOPY_CREATE_PATH |
 				       (overwrite ? ENL_IC_FCOPY_OVERWRITE : 0),
 				       (u64)sb.st_size);
