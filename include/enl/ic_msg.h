@@ -253,8 +253,8 @@ ENL_OFFSET_ASSERT(struct enl_ic_kvp_msg, u, 4);
 /*
  * The /dev/vmbus/hv_kvp character device between the guest kernel and
  * Debian's hv_kvp_daemon (the upstream ABI, kept so that the daemon runs
- * unmodified on enl_ic): one message of this size each way per read or
- * write, strings UTF-8 with their NUL counted in the sizes.  The daemon
+ * unmodified on enl_ic): one message of this size (7432 bytes) each way
+ * per read or write, strings UTF-8 with their NUL counted in the sizes.  The daemon
  * opens, writes REGISTER1; the kernel answers REGISTER1 with its version
  * ("3.1") in u.version; then each host request becomes one message to
  * read, and the daemon writes the same message back with error (0, or
@@ -286,9 +286,13 @@ struct enl_kvp_daemon_msg {
 		} __attribute__((packed)) del;		/* DELETE */
 		u8 version[ENL_IC_KVP_KEY_BYTES];	/* REGISTER1 */
 		u8 ip[ENL_KVP_IP_VALUE_BYTES];		/* IP ops */
+		/* upstream's body union is not packed and has a member
+		 * of 4-byte alignment: it is rounded up to 7428 bytes */
+		u8 raw[ENL_KVP_IP_VALUE_BYTES + 2];
 	} u;
 } __attribute__((packed));
-ENL_SIZE_ASSERT(struct enl_kvp_daemon_msg, 7430);
+/* what Debian's hv_kvp_daemon reads and writes (0x1d08 in its binary) */
+ENL_SIZE_ASSERT(struct enl_kvp_daemon_msg, 7432);
 
 /* A KVP string as UTF-8, NUL-terminated: at most 3 bytes per UTF-16 unit
  * (a surrogate pair, 2 units, is 4 bytes). */
