@@ -645,8 +645,13 @@ int enl_ic_kvp_to_daemon(const void *body, u32 body_len,
 	if (n < 0)
 		return n;
 	out->u.data.key_size = (u32)n;
-	if (op == ENL_IC_KVP_GET)
+	if (op == ENL_IC_KVP_GET) {
+		/* hv_kvp_daemon copies value_size bytes of the stored value
+		 * into its answer: ask for the whole field (the stock
+		 * driver leaves it 0, and its GETs come back empty) */
+		out->u.data.value_size = ENL_IC_KVP_VALUE_BYTES;
 		return 0;
+	}
 	d += offsetof(struct enl_ic_kvp_value, value);
 	out->u.data.value_type = type;
 	switch (type) {

@@ -556,6 +556,7 @@ static void test_kvp_daemon(void **state)
 	 * kernel takes the string lengths) */
 	assert_int_equal(enl_ic_build_kvp(&m, ENL_IC_KVP_GET, 1, 0, "k", NULL), 0);
 	assert_int_equal(enl_ic_kvp_to_daemon(&m, sizeof(m), &d), 0);
+	assert_int_equal(d.u.data.value_size, ENL_IC_KVP_VALUE_BYTES);
 	memset(&d, 0, sizeof(d));
 	strcpy((char *)d.u.data.value, "xxxxx");
 	assert_int_equal(enl_ic_kvp_from_daemon(&m, 4 + sizeof(m.u.data), &d), ENL_IC_STATUS_OK);
