@@ -255,7 +255,7 @@ static ssize_t enl_fc_write(struct file *f, const char __user *ubuf,
 			fc->out_len = sizeof(ours);
 		}
 		fc->state = ENL_FC_READY;
-		pr_info("fcopy: hv_fcopy_daemon registered\n");
+		pr_info_ratelimited("fcopy: hv_fcopy_daemon registered\n");
 		break;
 	case ENL_FC_AT_DAEMON:
 		fc->state = ENL_FC_READY;

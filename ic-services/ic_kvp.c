@@ -271,7 +271,7 @@ static ssize_t enl_kvp_write(struct file *f, const char __user *ubuf,
 		       sizeof(ENL_KVP_DAEMON_VERSION));
 		k->out_ready = true;
 		k->state = ENL_KVP_READY;
-		pr_info("kvp: hv_kvp_daemon registered\n");
+		pr_info_ratelimited("kvp: hv_kvp_daemon registered\n");
 		/* a NEGOTIATE may wait for this */
 		enl_ic_resume(k->ic);
 		break;
