@@ -83,18 +83,22 @@ const char *hid_state_name(enum hid_dev_state s)
 	return "?";
 }
 
+/*
+ * Each device's keys go with its channel: enl-host shows keys per relid
+ * (it keeps none for relid 0 today).
+ */
 void hid_publish(struct hid_vsp *h)
 {
-	vsp_status_set(h->v, 0, "mouse_state", "%s", hid_state_name(h->mouse_state));
-	vsp_status_set(h->v, 0, "keyboard_state", "%s", hid_state_name(h->kbd_state));
-	vsp_status_set(h->v, 0, "mouse_pos", "%u %u", h->x, h->y);
-	vsp_status_set(h->v, 0, "keyboard_leds", "%s%s%s%s",
+	u32 m = vsp_chan_relid(h->mouse), k = vsp_chan_relid(h->kbd);
+
+	vsp_status_set(h->v, m, "mouse_state", "%s", hid_state_name(h->mouse_state));
+	vsp_status_set(h->v, m, "mouse_pos", "%u %u", h->x, h->y);
+	vsp_status_set(h->v, k, "keyboard_state", "%s", hid_state_name(h->kbd_state));
+	vsp_status_set(h->v, k, "keyboard_leds", "%s%s%s%s",
 		       h->leds & 1 ? "scroll " : "", h->leds & 2 ? "num " : "",
 		       h->leds & 4 ? "caps" : "", h->leds ? "" : "none");
 }
 
-/* enlctl input ...: decoded words, answered at once (input never waits
- * for the guest beyond a full ring). */
 static void on_command(struct vsp *v, u32 req_id, const char *cmd, void *priv)
 {
 	struct hid_vsp *h = priv;

@@ -619,6 +619,9 @@ static void test_daemon_e2e(void **state)
 	       tries--)
 		sleep_ms(10);
 	assert_int_equal(status, 0);
+	/* status keys go with the device's channel (the last one sent) */
+	assert_string_equal(h.last_key, "keyboard_leds");
+	assert_int_equal(h.last_status_relid, 2);
 	len = guest_read(&mc, p, sizeof(p));
 	assert_int_equal(enl_synthhid_parse(p, len, &m), 0);
 	assert_int_equal(m.type, ENL_SYNTHHID_INPUT_REPORT);
