@@ -625,12 +625,14 @@ int vsp_read_socket(struct vsp *v, int max)
 		}
 		if (n == -EAGAIN)
 			return 0;
-		if (n < 0)
-			return n;
-		if (n == 0) {
+		/* ECONNRESET: enl-host closed its end with messages of ours
+		 * still unread there -- it went away all the same. */
+		if (n == 0 || n == -ECONNRESET) {
 			v->hung_up = true;
 			return 1;
 		}
+		if (n < 0)
+			return n;
 		dispatch(v, v->msgbuf, (u32)n, fds, nfds);
 		vsp_chan_reap(v);
 		if (v->offer_answered) {
