@@ -69,8 +69,13 @@ mkcpio() {
 }
 
 # Hash of everything that goes into an image: a stable name for the cache.
+# The module lists are hashed as this shell holds them, not only through
+# lib.sh's file: a run that started before lib.sh changed builds with its
+# old lists, and must not file that image under the new file's hash (it
+# did once: an image without evdev, cached as the one with it).
 inputs_hash() {
-	sha256sum "$@" | sha256sum | cut -c1-16
+	{ sha256sum "$@"; echo "$L1_EARLY_MODULES|$L1_KVM_MODULES|$L2_MODULES"; } |
+		sha256sum | cut -c1-16
 }
 
 # Common busybox root: the binary, applet links made at boot by /init.
