@@ -186,14 +186,30 @@ int vsp_poll_once(struct vsp *v, int timeout_ms)
 	if (n < 0 && errno != EINTR)
 		return -errno;
 
+	/*
+	 * The socket first: what enl-host said (a close, a teardown, or that
+	 * it is gone) must be known before a kick makes us touch a ring.  A
+	 * daemon that was stopped (SIGSTOP) and cut off wakes up with both a
+	 * hang-up and stale kicks in one batch; handling the kicks first
+	 * wrote into rings the guest had already torn down and signalled a
+	 * channel it was opening again (stock 6.12 hv_utils crashed on it).
+	 */
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.ptr == &v->fd)
+			sock_ready = true;
+		else if (ev[i].data.ptr == &v->wake_fd)
+			drain_eventfd(v->wake_fd);
+	}
+	if (sock_ready) {
+		r = vsp_read_socket(v, VSP_SOCKET_BATCH);
+		vsp_chan_reap(v);
+		if (r)
+			return r;
+	}
 	for (int i = 0; i < n; i++) {
 		void *tag = ev[i].data.ptr;
 
-		if (tag == &v->fd) {
-			sock_ready = true;
-		} else if (tag == &v->wake_fd) {
-			drain_eventfd(v->wake_fd);
-		} else {
+		if (tag != &v->fd && tag != &v->wake_fd) {
 			struct vsp_chan *ch = tag;
 
 			/* Channels are freed only by vsp_free() or a failed
@@ -205,12 +221,6 @@ int vsp_poll_once(struct vsp *v, int timeout_ms)
 		}
 	}
 	vsp_chan_reap(v);
-	if (sock_ready) {
-		r = vsp_read_socket(v, VSP_SOCKET_BATCH);
-		vsp_chan_reap(v);
-		if (r)
-			return r;
-	}
 
 	now = vsp_now_ms();
 	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next)
