@@ -19,7 +19,7 @@ HOST_LDFLAGS := -static -pthread
 # make test fuzzes each harness this long; make fuzz defaults to longer.
 TEST_FUZZ_SECONDS ?= 30
 
-.PHONY: all test demo shell deps clean unit nested help fuzz
+.PHONY: all test test-full demo shell deps clean unit nested help fuzz
 .DEFAULT_GOAL := all
 
 all: host daemons modules
@@ -52,6 +52,11 @@ deps:
 test: deps
 	@MAKE='$(MAKE)' FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) $(TOP)/scripts/test-phases.sh \
 		all unit dkms-check fuzz nested
+
+# Every scenario, also those marked SUITE=full (comparisons that add no
+# feature coverage): docs/testbed.md.
+test-full:
+	@ENL_SUITE=full $(MAKE) --no-print-directory test
 
 clean:
 	rm -rf $(BUILD)
