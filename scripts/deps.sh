@@ -15,6 +15,12 @@
 #     /boot, /lib/modules or boot loader changes (installing the 6.12
 #     headers package would pull a 6.12 image into the host's /boot).
 #     Modules build with `make -C $ENL_CACHE/headers/<krel>/build`.
+#   - L0's QEMU for the test bed: qemu-system-x86 from bookworm-backports
+#     (10.x; bookworm's own 7.2 corrupts nested guests under MTTCG far
+#     more often, docs/testbed.md), downloaded through a private apt
+#     state in $ENL_CACHE/apt-bpo (the host's apt sources are not
+#     touched) and unpacked into $ENL_CACHE/qemu/<version>/, never
+#     installed; the libraries it links come from bookworm.
 #   - Writes $ENL_CACHE/kernels/list (one release per line, 6.1 first) and
 #     build/kernels.mk for the Makefiles.
 #
@@ -228,6 +234,59 @@ fetch_guest_root() {
 	echo "$want" > "$dir/.complete"
 }
 
+# ---- L0 QEMU from bookworm-backports --------------------------------------
+
+BPO=$ENL_CACHE/apt-bpo
+BPO_SUITE=bookworm-backports
+L0_QEMU_PKGS=(qemu-system-x86 qemu-system-common qemu-system-data seabios)
+
+# apt-get/apt-cache on a private state that knows only the backports suite.
+apt_bpo() {
+	local tool=$1; shift
+	"$tool" -qq -o Dir::Etc::SourceList="$BPO/sources.list" \
+		-o Dir::Etc::SourceParts="$BPO/parts" -o Dir::State::Lists="$BPO/lists" \
+		-o Dir::Cache="$BPO/cache" -o APT::Sandbox::User=root \
+		-o Debug::NoLocking=1 "$@"
+}
+
+fetch_l0_qemu() {
+	local top=$ENL_CACHE/qemu dir tmp ver p deb libs=()
+	[[ -f $top/current/.complete ]] && return 0
+	mkdir -p "$BPO"/{parts,lists/partial,cache/archives/partial} "$top"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $BPO_SUITE main" \
+		> "$BPO/sources.list"
+	log "apt-get update ($BPO_SUITE, private state in $BPO)"
+	apt_bpo apt-get update >&2 || die "apt-get update of $BPO_SUITE failed (private state $BPO)"
+	ver=$(apt_bpo apt-cache show "qemu-system-x86/$BPO_SUITE" 2>/dev/null |
+		awk '/^Version:/ { print $2; exit }')
+	[[ -n $ver ]] || die "no qemu-system-x86 in $BPO_SUITE (apt-cache show)"
+	dir=$top/${ver//[:~+]/_}
+	tmp=$(mktemp -d "$top/.unpack.XXXXXX")
+	for p in "${L0_QEMU_PKGS[@]}"; do
+		log "downloading $p/$BPO_SUITE"
+		(cd "$tmp" && apt_bpo apt-get download "$p/$BPO_SUITE" >&2) ||
+			die "apt-get download $p/$BPO_SUITE failed"
+	done
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$tmp/root"
+	done
+	# Its shared libraries, from bookworm (first alternative of each).
+	mapfile -t libs < <(dpkg-deb -f "$tmp"/qemu-system-x86_*.deb Depends | tr ',' '\n' |
+		sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -E '^lib')
+	ensure_pkgs "${libs[@]}"
+	if ldd "$tmp/root/usr/bin/qemu-system-x86_64" | grep -q 'not found'; then
+		die "qemu-system-x86 $ver from $BPO_SUITE misses libraries: $(ldd "$tmp/root/usr/bin/qemu-system-x86_64" | grep 'not found' | tr -s ' \n' ' ')"
+	fi
+	rm -f "$tmp"/*.deb
+	rm -rf "$tmp"/root/usr/share/{doc,man,locale}
+	echo "$ver" > "$tmp/root/.complete"
+	rm -rf "$dir"
+	mv "$tmp/root" "$dir"
+	rmdir "$tmp"
+	ln -sfn "$(basename "$dir")" "$top/current"
+	log "L0 QEMU: $("$dir/usr/bin/qemu-system-x86_64" --version | head -n 1)"
+}
+
 write_lists() {
 	local series pkg krel
 	mkdir -p "$TOP/build"
@@ -262,6 +321,7 @@ main() {
 		fetch_headers "$krel"
 	done < "$RESOLVED"
 	fetch_guest_root
+	fetch_l0_qemu
 
 	write_lists
 }
