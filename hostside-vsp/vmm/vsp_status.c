@@ -32,7 +32,7 @@ static const struct {
 	{ ENL_GUID_MOUSE, "mouse" }, { ENL_GUID_KEYBOARD, "keyboard" },
 	{ ENL_GUID_HEARTBEAT, "heartbeat" }, { ENL_GUID_SHUTDOWN, "shutdown" },
 	{ ENL_GUID_TIMESYNC, "timesync" }, { ENL_GUID_KVP, "kvp" },
-	{ ENL_GUID_VSS, "vss" },
+	{ ENL_GUID_VSS, "vss" }, { ENL_GUID_FCOPY, "fcopy" },
 };
 
 static const char *class_name(const enl_guid_t *g)

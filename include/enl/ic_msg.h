@@ -301,10 +301,6 @@ ENL_SIZE_ASSERT(struct enl_kvp_daemon_msg, 7432);
 
 /* ---- file copy ------------------------------------------------------------ */
 
-/* 34d14be3-dee4-41c8-9ae7-6b174977c192 (guid.h has the device classes of
- * the bus; this one only the IC code needs) */
-#define ENL_GUID_FCOPY ENL_GUID(0x34d14be3, 0xdee4, 0x41c8, 0x9a, 0xe7, \
-				0x6b, 0x17, 0x49, 0x77, 0xc1, 0x92)
 /* The instance 6.12's user-space file-copy daemon looks for by name; the
  * other guests do not care, so it is the one offered. */
 #define ENL_FCOPY_INSTANCE ENL_GUID(0xeb765408, 0x105f, 0x49b6, 0xb4, 0xaa, \
