@@ -27,6 +27,7 @@
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_proto.h>
+#include <enl/vstor_guest.h>
 #include "enl_storvsc.h"
 
 #define ENL_PFN_SHIFT	12
@@ -238,97 +239,50 @@ done:
 
 /* ---- completions ---------------------------------------------------------- */
 
-static bool enl_sam_status_known(u8 s)
-{
-	switch (s) {
-	case SAM_STAT_GOOD:
-	case SAM_STAT_CHECK_CONDITION:
-	case SAM_STAT_CONDITION_MET:
-	case SAM_STAT_BUSY:
-	case SAM_STAT_INTERMEDIATE:
-	case SAM_STAT_INTERMEDIATE_CONDITION_MET:
-	case SAM_STAT_RESERVATION_CONFLICT:
-	case SAM_STAT_COMMAND_TERMINATED:
-	case SAM_STAT_TASK_SET_FULL:
-	case SAM_STAT_ACA_ACTIVE:
-	case SAM_STAT_TASK_ABORTED:
-		return true;
-	}
-	return false;
-}
-
 /*
- * The host's answer r to cmd, as the midlayer wants it.  Nothing in r is
- * trusted: a transfer count larger than the buffer, an unknown SCSI status
- * or SRB status, or a "success" that moved no byte of a block request (the
- * midlayer would re-issue the rest forever) fail the command with
- * DID_ERROR, which the midlayer retries a bounded number of times.
+ * The host's answer to cmd, checked and mapped by include/enl/vstor_guest.c
+ * (nothing in it is trusted; a refused answer fails the command with
+ * DID_ERROR, which the midlayer retries a bounded number of times).
  */
 static void enl_storvsc_result(struct enl_storvsc_chan *chan,
-			       struct scsi_cmnd *cmd,
-			       const struct enl_vstor_packet *r)
+			       struct scsi_cmnd *cmd, struct enl_storvsc_cmd *c,
+			       const struct enl_pkt *p)
 {
-	const struct enl_vmscsi_request *srb = &r->srb;
-	u32 len = scsi_bufflen(cmd), moved = srb->data_transfer_length;
-	u8 code = ENL_SRB_STATUS_CODE(srb->srb_status);
-	u8 ss = srb->scsi_status;
-	bool sense = false;
+	bool block_rw = !blk_rq_is_passthrough(scsi_cmd_to_rq(cmd));
+	struct enl_vstor_verdict v = {
+		.kind = ENL_VSTOR_V_ERROR,
+		.resid = scsi_bufflen(cmd),
+		.bad = "not a completion packet",
+	};
+	u32 n;
 
-	if (r->operation != ENL_VSTOR_OP_COMPLETE_IO || moved > len ||
-	    !enl_sam_status_known(ss)) {
+	if (p->type == VMBUS_PKT_COMPLETION) {
+		enl_vstor_guest_verdict(p->payload, p->payload_len,
+					scsi_bufflen(cmd), block_rw, &v);
+	}
+	if (v.bad)
 		dev_warn_ratelimited(&chan->h->vdev->dev,
-				     "bad completion: operation %u, %u of %u bytes, SCSI status %#x\n",
-				     r->operation, moved, len, ss);
-		cmd->result = DID_ERROR << 16;
-		return;
-	}
-	if (ss == SAM_STAT_CHECK_CONDITION &&
-	    (srb->srb_status & ENL_SRB_STATUS_AUTOSENSE_VALID)) {
-		u32 n = min3((u32)srb->sense_info_length, ENL_STORVSC_SENSE,
-			     (u32)SCSI_SENSE_BUFFERSIZE);
-
-		memcpy(cmd->sense_buffer, srb->sense_data, n);
-		sense = n > 0;
-	}
-	scsi_set_resid(cmd, len - moved);
-
-	switch (code) {
-	case ENL_SRB_STATUS_SUCCESS:
-		if (ss == SAM_STAT_GOOD && len && !moved &&
-		    !blk_rq_is_passthrough(scsi_cmd_to_rq(cmd))) {
-			cmd->result = DID_ERROR << 16;
-			return;
-		}
-		cmd->result = ss;
-		return;
-	case ENL_SRB_STATUS_INVALID_LUN:
+				     "completion refused (%s): command fails\n",
+				     v.bad);
+	scsi_set_resid(cmd, v.resid);
+	switch (v.kind) {
+	case ENL_VSTOR_V_STATUS:
+		/* the verdict checked the packet's length: our own copy */
+		memcpy(&c->pkt, p->payload, sizeof(c->pkt));
+		n = min_t(u32, v.sense_len, SCSI_SENSE_BUFFERSIZE);
+		memcpy(cmd->sense_buffer, c->pkt.srb.sense_data, n);
+		cmd->result = v.scsi_status;
+		break;
+	case ENL_VSTOR_V_NO_CONNECT:
 		/* main.c's rescan takes the device away when it sees this */
 		cmd->result = DID_NO_CONNECT << 16;
-		return;
-	case ENL_SRB_STATUS_BUS_RESET:
+		break;
+	case ENL_VSTOR_V_RESET:
 		cmd->result = DID_RESET << 16;
-		return;
-	case ENL_SRB_STATUS_ABORTED:
-	case ENL_SRB_STATUS_ERROR:
-	case ENL_SRB_STATUS_INVALID_REQUEST:
-	case ENL_SRB_STATUS_TIMEOUT:
-	case ENL_SRB_STATUS_SELECTION_TIMEOUT:
-	case ENL_SRB_STATUS_DATA_OVERRUN:
-	case ENL_SRB_STATUS_INTERNAL_ERROR:
-		/* with sense the midlayer decides (retry, medium error ...) */
-		if (sense) {
-			cmd->result = ss;
-			return;
-		}
-		scsi_set_resid(cmd, len);
-		cmd->result = DID_ERROR << 16;
-		return;
+		break;
 	default:
-		dev_warn_ratelimited(&chan->h->vdev->dev,
-				     "unknown SRB status %#x\n", srb->srb_status);
-		scsi_set_resid(cmd, len);
 		cmd->result = DID_ERROR << 16;
-		return;
+		break;
 	}
 }
 
@@ -349,17 +303,7 @@ static void enl_storvsc_complete(struct enl_storvsc_chan *chan,
 		return;
 	}
 	cmd = enl_cmd_of(c);
-	if (p->type != VMBUS_PKT_COMPLETION ||
-	    p->payload_len < sizeof(struct enl_vstor_packet)) {
-		dev_warn_ratelimited(&h->vdev->dev,
-				     "malformed completion (type %u, %u bytes) fails its command\n",
-				     p->type, p->payload_len);
-		cmd->result = DID_ERROR << 16;
-	} else {
-		/* our own copy: the packet buffer is reused for the next one */
-		memcpy(&c->pkt, p->payload, sizeof(c->pkt));
-		enl_storvsc_result(chan, cmd, &c->pkt);
-	}
+	enl_storvsc_result(chan, cmd, c, p);
 	atomic_set_release(&c->state, ENL_CMD_DONE);
 	scsi_done(cmd);
 	atomic_dec(&h->inflight);
