@@ -7,6 +7,7 @@
 #include "vm.h"
 #include "layout.h"
 #include "vsp_server.h"
+#include "hostside-vsp/storvsp/storvsp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@
 #define CTRL_A			0x01
 #define DEFAULT_SOCKET		"/run/enlighten/enl-host.sock"
 #define MAX_POLL		(3 + MAX_CPUS + VSP_SERVER_POLLFDS)
+#define MAX_DISKS		ENL_VSTOR_MAX_LUNS
 
 static const char usage[] =
 "Usage: enl-host --kernel BZIMAGE [options]\n"
@@ -47,6 +49,10 @@ static const char usage[] =
 "                       (default " DEFAULT_SOCKET ")\n"
 "      --no-ic          do not start enl-icvsp (integration services)\n"
 "      --no-input       do not start enl-hidvsp (synthetic mouse and keyboard)\n"
+"      --disk PATH[,ro][,lun=N][,serial=S]\n"
+"                       a SCSI disk on a raw image or block device (repeatable;\n"
+"                       LUN 0..63, serial up to 20 characters); served by\n"
+"                       enl-storvsp\n"
 "      --vmbus-version V  highest VMBus version to accept, 2.4 to 5.3\n"
 "                       (default 5.3; lower ones test older guest paths)\n"
 "      --check-kvm      check that /dev/kvm can run a Hyper-V guest, then exit\n"
@@ -251,7 +257,8 @@ stop:
 }
 
 /* The VSP daemons live next to enl-host; opt is the option that skips one. */
-static pid_t spawn_daemon(const char *name, const char *opt, const char *socket)
+static pid_t spawn_daemon(const char *name, const char *opt, const char *socket,
+			  const char *const *extra, unsigned int nextra)
 {
 	char self[PATH_MAX], path[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -280,7 +287,18 @@ static pid_t spawn_daemon(const char *name, const char *opt, const char *socket)
 		pthread_sigmask(SIG_SETMASK, &all, NULL);
 		/* stdout is the guest's console: daemons log to stderr. */
 		dup2(STDERR_FILENO, STDOUT_FILENO);
-		execl(path, path, "--vm", socket, (char *)NULL);
+		{
+			const char *argv[4 + 2 * MAX_DISKS];
+			unsigned int i, n = 0;
+
+			argv[n++] = path;
+			argv[n++] = "--vm";
+			argv[n++] = socket;
+			for (i = 0; i < nextra && n + 1 < sizeof(argv) / sizeof(argv[0]); i++)
+				argv[n++] = extra[i];
+			argv[n] = NULL;
+			execv(path, (char *const *)argv);
+		}
 		_exit(127);
 	}
 	return pid;
@@ -314,6 +332,7 @@ int main(int argc, char **argv)
 		{ "no-ic", no_argument, NULL, 'N' },
 		{ "no-input", no_argument, NULL, 'I' },
 		{ "vmbus-version", required_argument, NULL, 'V' },
+		{ "disk", required_argument, NULL, 'D' },
 		{ "check-kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -324,7 +343,11 @@ int main(int argc, char **argv)
 		.ncpus = 1,
 		.socket = DEFAULT_SOCKET,
 	};
-	pid_t ic_pid = -1, hid_pid = -1;
+	pid_t ic_pid = -1, hid_pid = -1, stor_pid = -1;
+	/* enl-storvsp's arguments: "--disk", SPEC pairs */
+	const char *disk_args[2 * MAX_DISKS];
+	bool lun_used[MAX_DISKS] = { false };
+	unsigned int ndisks = 0;
 	struct vm vm = { .kvm_fd = -1 };
 	struct sysinfo si;
 	sigset_t sigs;
@@ -371,6 +394,28 @@ int main(int argc, char **argv)
 				return usage_error("--vmbus-version '%s' must be one of 2.4 3.0 4.0 4.1 5.0 5.1 5.2 5.3",
 						   optarg);
 			break;
+		case 'D': {
+			struct storvsp_disk_spec spec;
+			char why[512];
+
+			if (ndisks >= MAX_DISKS)
+				return usage_error("more than %s --disk options", "64");
+			if (storvsp_spec_parse(optarg, &spec, why, sizeof(why)))
+				return usage_error("%s", why);
+			if (spec.lun >= 0 && lun_used[spec.lun])
+				return usage_error("--disk %s: that lun is given twice", optarg);
+			if (spec.lun >= 0)
+				lun_used[spec.lun] = true;
+			if (access(spec.path, spec.ro ? R_OK : R_OK | W_OK) < 0) {
+				enl_err("--disk %s: cannot %s it: %s", spec.path,
+					spec.ro ? "read" : "read and write", strerror(errno));
+				return ENL_EXIT_USAGE;
+			}
+			disk_args[2 * ndisks] = "--disk";
+			disk_args[2 * ndisks + 1] = optarg;
+			ndisks++;
+			break;
+		}
 		case 'K':
 			return check_kvm();
 		case 'h':
@@ -431,7 +476,7 @@ int main(int argc, char **argv)
 		return ENL_EXIT_ERROR;
 	}
 	if (!cfg.no_ic) {
-		ic_pid = spawn_daemon("enl-icvsp", "--no-ic", cfg.socket);
+		ic_pid = spawn_daemon("enl-icvsp", "--no-ic", cfg.socket, NULL, 0);
 		if (ic_pid < 0) {
 			vm_destroy(&vm);
 			return ENL_EXIT_ERROR;
@@ -439,7 +484,7 @@ int main(int argc, char **argv)
 	}
 	/* Hyper-V always offers the mouse and keyboard: so do we. */
 	if (!cfg.no_input) {
-		hid_pid = spawn_daemon("enl-hidvsp", "--no-input", cfg.socket);
+		hid_pid = spawn_daemon("enl-hidvsp", "--no-input", cfg.socket, NULL, 0);
 		if (hid_pid < 0) {
 			if (ic_pid > 0) {
 				kill(ic_pid, SIGTERM);
@@ -449,7 +494,25 @@ int main(int argc, char **argv)
 			return ENL_EXIT_ERROR;
 		}
 	}
+	if (ndisks) {
+		stor_pid = spawn_daemon("enl-storvsp", "no --disk", cfg.socket,
+					disk_args, 2 * ndisks);
+		if (stor_pid < 0) {
+			if (ic_pid > 0)
+				kill(ic_pid, SIGTERM);
+			if (hid_pid > 0)
+				kill(hid_pid, SIGTERM);
+			if (ic_pid > 0)
+				waitpid(ic_pid, NULL, 0);
+			if (hid_pid > 0)
+				waitpid(hid_pid, NULL, 0);
+			vm_destroy(&vm);
+			return ENL_EXIT_ERROR;
+		}
+	}
 	status = run_vm(&vm, sig_fd);
+	if (stor_pid > 0)
+		kill(stor_pid, SIGTERM);
 	if (ic_pid > 0)
 		kill(ic_pid, SIGTERM);
 	if (hid_pid > 0)
@@ -458,6 +521,8 @@ int main(int argc, char **argv)
 		waitpid(ic_pid, NULL, 0);
 	if (hid_pid > 0)
 		waitpid(hid_pid, NULL, 0);
+	if (stor_pid > 0)
+		waitpid(stor_pid, NULL, 0);
 	vm_destroy(&vm);
 	close(sig_fd);
 	return status;

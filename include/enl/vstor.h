@@ -276,4 +276,31 @@ static inline bool enl_vstor_version_multichannel(u16 v)
 	return v >= ENL_VSTOR_VER_WIN8;
 }
 
+/* ---- checks shared by both ends (include/enl/vstor.c) ------------------ */
+
+/*
+ * Copy a received VSTOR payload into *out (zero-filled to 64 bytes) and
+ * check that it is long enough for its operation at this protocol version
+ * (version 0: not negotiated yet, 64-byte packets required only for
+ * EXECUTE_SRB as Linux sends).  0, -EMSGSIZE (too short for the header or
+ * its body).  Longer payloads are accepted and cut at 64 bytes.
+ */
+int enl_vstor_parse(const void *payload, u32 len, u16 version,
+		    struct enl_vstor_packet *out);
+
+/*
+ * Check an SRB from the guest: cdb_length 1..16, data_in one of the three
+ * directions, sense_info_length no larger than the version's sense size,
+ * and data_transfer_length == range_len (the GPA range's byte count; 0 for
+ * an inband packet), 0 for DATA_NONE.  0 or -EINVAL.
+ */
+int enl_vstor_check_srb(const struct enl_vmscsi_request *srb, u16 version,
+			u32 range_len);
+
+/* Fill a completion for req: COMPLETE_IO, status, the rest zero. */
+void enl_vstor_completion(struct enl_vstor_packet *out, u32 status);
+
+/* The srb_status a completion carries, as a short name (logs, tests). */
+const char *enl_vstor_srb_status_name(u8 srb_status);
+
 #endif

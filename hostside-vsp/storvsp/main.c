@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * enl-storvsp: serves one synthetic SCSI controller of a VM, with up to 64
+ * file-backed disks.
+ *
+ *   enl-storvsp --vm SOCKET --disk PATH[,ro][,lun=N][,serial=S]... [--wait S] [-v|-q]
+ *
+ * Connects to enl-host's VSP socket, offers the controller (SCSI class,
+ * a fixed instance) with a worker thread per channel and an in-flight
+ * region, and serves it until enl-host goes away.  enl-host starts it
+ * for its --disk options; it can also be started by hand.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "storvsp.h"
+#include "hostside-vsp/lib/vsp.h"
+
+/* Stable instance GUID: how a restarted daemon gets its channel back. */
+static const enl_guid_t scsi_instance =
+	ENL_GUID(0x656e6c00, 0x7374, 0x6f00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01);
+static const enl_guid_t scsi_class =
+	ENL_GUID(0xba6163d9, 0x04a1, 0x4d29, 0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f);
+
+/*
+ * In-flight region: a slot holds one GPA-direct packet of the largest
+ * transfer (descriptor, range header, 65 page numbers, the 64-byte
+ * packet) with room to spare.
+ */
+#define INFLIGHT_SLOTS		64
+#define INFLIGHT_PKT_MAX	1024
+#define STATUS_MS		1000
+#define SEND_RETRY_MS		5000
+
+struct storvsp {
+	struct vsp *v;
+	struct vsp_chan *primary;
+	struct storvsp_ctl ctl;
+	unsigned int ndisks;
+	struct storvsp_disk_spec spec[ENL_VSTOR_MAX_LUNS];
+	struct storvsp_backend be[ENL_VSTOR_MAX_LUNS];
+	struct storvsp_disk disk[ENL_VSTOR_MAX_LUNS];
+	atomic_uint channels_open;
+};
+
+static struct vsp *the_vsp;	/* for the signal handler only */
+
+static void on_signal(int sig)
+{
+	if (the_vsp)
+		vsp_stop(the_vsp);
+}
+
+static void publish(struct storvsp *s)
+{
+	u32 relid = vsp_chan_relid(s->primary);
+	unsigned int i;
+
+	vsp_status_set(s->v, relid, "state", "%s",
+		       storvsp_state_name(atomic_load(&s->ctl.state)));
+	vsp_status_set(s->v, relid, "version", "%u.%u", s->ctl.version >> 8,
+		       s->ctl.version & 0xff);
+	vsp_status_set(s->v, relid, "channels", "%u",
+		       atomic_load(&s->channels_open));
+	vsp_status_set(s->v, relid, "backend", "%s bad_packets=%llu",
+		       s->ndisks ? storvsp_backend_name(&s->be[0]) : "none",
+		       (unsigned long long)atomic_load(&s->ctl.bad_packets));
+	for (i = 0; i < s->ndisks; i++) {
+		struct storvsp_disk *d = &s->disk[i];
+		char key[16];
+
+		snprintf(key, sizeof(key), "lun%u", d->lun);
+		vsp_status_set(s->v, relid, key,
+			       "req=%llu rd=%llu wr=%llu flush=%llu unmap=%llu err=%llu inflight=%u%s",
+			       (unsigned long long)atomic_load(&d->st.requests),
+			       (unsigned long long)atomic_load(&d->st.bytes_read),
+			       (unsigned long long)atomic_load(&d->st.bytes_written),
+			       (unsigned long long)atomic_load(&d->st.flushes),
+			       (unsigned long long)atomic_load(&d->st.unmaps),
+			       (unsigned long long)atomic_load(&d->st.errors),
+			       atomic_load(&d->st.in_flight), d->ro ? " ro" : "");
+	}
+}
+
+/*
+ * A full ring is waited out (the guest is reading); a channel that stays
+ * full is given up on after SEND_RETRY_MS and the request is left in the
+ * in-flight region, so a later daemon finishes it.
+ */
+static int send_reply(struct vsp_chan *ch, u64 trans_id,
+		      const struct enl_vstor_packet *reply)
+{
+	const struct timespec pause = { .tv_nsec = 100 * 1000 };
+	u64 deadline = vsp_now_ms() + SEND_RETRY_MS;
+	int err;
+
+	for (;;) {
+		err = vsp_chan_send(ch, VMBUS_PKT_COMPLETION, 0, trans_id, reply,
+				    sizeof(*reply));
+		if (err != -EAGAIN || vsp_now_ms() >= deadline)
+			return err;
+		nanosleep(&pause, NULL);
+	}
+}
+
+static void handle(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
+{
+	struct storvsp *s = vsp_chan_priv(ch);
+	struct enl_vstor_packet reply;
+	u64 trans_id = 0;
+	u16 sub = 0;
+	int err;
+
+	switch (storvsp_handle(&s->ctl, vsp_chan_sub_index(ch) == 0, pkt, len,
+			       &reply, &trans_id, &sub)) {
+	case STORVSP_DROP:
+		vsp_dbg("dropped a packet of %u bytes", len);
+		vsp_chan_complete(ch, token);
+		return;
+	case STORVSP_REPLY_SUBCHANNELS:
+		err = vsp_offer_subchannels(ch, sub, NULL);
+		if (err) {
+			vsp_err("cannot offer %u subchannels: %s", sub, strerror(-err));
+			reply.status = ENL_VSTOR_STATUS_UNSUCCESSFUL;
+		} else {
+			vsp_info("guest asked for %u subchannels", sub);
+		}
+		break;
+	case STORVSP_REPLY:
+		break;
+	}
+	err = send_reply(ch, trans_id, &reply);
+	if (err) {
+		vsp_err("relid %u: completion not sent: %s", vsp_chan_relid(ch),
+			strerror(-err));
+		return;
+	}
+	vsp_chan_complete(ch, token);
+}
+
+static void on_kick(struct vsp_chan *ch)
+{
+	_Alignas(8) u8 buf[INFLIGHT_PKT_MAX];
+	u64 token;
+	u32 len;
+	int r;
+
+	for (;;) {
+		r = vsp_chan_take(ch, buf, sizeof(buf), &len, &token);
+		if (r == 1) {
+			handle(ch, buf, len, token);
+			continue;
+		}
+		if (r == -EMSGSIZE && len <= VMBUS_PKT_MAX_LEN) {
+			/* larger than any request we take: read it to refuse it */
+			u64 *big = malloc(len);
+
+			if (!big)
+				return;
+			if (vsp_chan_recv(ch, big, len, &len) == 1)
+				handle(ch, big, len, 0);
+			free(big);
+			continue;
+		}
+		/* empty, all slots busy (cannot be: we finish each request
+		 * before the next), closed or corrupt */
+		return;
+	}
+}
+
+static void on_replay(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
+{
+	_Alignas(8) u8 buf[INFLIGHT_PKT_MAX];
+
+	if (len > sizeof(buf)) {
+		vsp_chan_complete(ch, token);
+		return;
+	}
+	memcpy(buf, pkt, len);
+	handle(ch, buf, len, token);
+}
+
+static int on_open(struct vsp_chan *ch)
+{
+	struct storvsp *s = vsp_chan_priv(ch);
+
+	atomic_fetch_add(&s->channels_open, 1);
+	if (vsp_chan_sub_index(ch) == 0) {
+		storvsp_ctl_reset(&s->ctl);
+		vsp_chan_timer(ch, STATUS_MS);
+		publish(s);
+	}
+	return 0;
+}
+
+static void on_close(struct vsp_chan *ch)
+{
+	struct storvsp *s = vsp_chan_priv(ch);
+
+	atomic_fetch_sub(&s->channels_open, 1);
+	if (vsp_chan_sub_index(ch) == 0)
+		storvsp_ctl_reset(&s->ctl);
+	publish(s);
+}
+
+static void on_timer(struct vsp_chan *ch)
+{
+	publish(vsp_chan_priv(ch));
+	vsp_chan_timer(ch, STATUS_MS);
+}
+
+static void on_subchannel(struct vsp_chan *primary, struct vsp_chan *sub,
+			  u16 index, int err)
+{
+	if (err)
+		vsp_err("subchannel %u refused: %s", index, strerror(-err));
+	else
+		vsp_info("subchannel %u offered as relid %u", index,
+			 vsp_chan_relid(sub));
+}
+
+static const struct vsp_chan_ops ops = {
+	.on_open = on_open,
+	.on_kick = on_kick,
+	.on_replay = on_replay,
+	.on_timer = on_timer,
+	.on_close = on_close,
+	.on_subchannel = on_subchannel,
+};
+
+static int gpa_iov(void *ctx, const struct enl_pkt_gpa_range *r,
+		   struct iovec *iov, unsigned int max)
+{
+	return vsp_gpa_range_iov(ctx, r, iov, max);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: enl-storvsp --vm SOCKET --disk PATH[,ro][,lun=N][,serial=S]... [--wait S] [-v|-q]\n"
+		"Serve a synthetic SCSI controller with file-backed disks to the VM\n"
+		"whose enl-host listens on SOCKET.\n"
+		"  --vm SOCKET   enl-host's VSP socket\n"
+		"  --disk SPEC   a raw image or block device; ro: read-only; lun=N:\n"
+		"                0..63 (default: the next free); serial=S: VPD serial\n"
+		"                (up to 20 printable characters); repeatable\n"
+		"  --wait S      wait up to S seconds (0: for ever) for the socket\n"
+		"  -v, --verbose log more\n"
+		"  -q, --quiet   log errors only\n"
+		"  -h, --help    this text\n");
+}
+
+static void bad_usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "enl-storvsp: %s%s%s (try --help)\n", msg,
+		arg ? ": " : "", arg ? arg : "");
+	exit(2);
+}
+
+static struct vsp *connect_waiting(const char *sock, long wait_s, int *err)
+{
+	const struct timespec step = { .tv_nsec = 200 * 1000 * 1000 };
+	u64 deadline = vsp_now_ms() + (u64)(wait_s > 0 ? wait_s : 0) * 1000;
+	struct vsp *v;
+
+	for (;;) {
+		v = vsp_connect(sock, "storvsp", err);
+		if (v || wait_s < 0 ||
+		    (*err != -ENOENT && *err != -ECONNREFUSED))
+			return v;
+		if (wait_s > 0 && vsp_now_ms() >= deadline)
+			return NULL;
+		nanosleep(&step, NULL);
+	}
+}
+
+/* Give LUNs to the disks without one, open every image. */
+static int open_disks(struct storvsp *s)
+{
+	bool used[ENL_VSTOR_MAX_LUNS] = { false };
+	char err[512];
+	unsigned int i;
+	int next = 0;
+
+	for (i = 0; i < s->ndisks; i++) {
+		if (s->spec[i].lun < 0)
+			continue;
+		if (used[s->spec[i].lun]) {
+			fprintf(stderr, "enl-storvsp: --disk %s: lun %d is taken by another disk\n",
+				s->spec[i].path, s->spec[i].lun);
+			return -1;
+		}
+		used[s->spec[i].lun] = true;
+	}
+	for (i = 0; i < s->ndisks; i++) {
+		struct storvsp_disk_spec *sp = &s->spec[i];
+
+		if (sp->lun < 0) {
+			while (next < (int)ENL_VSTOR_MAX_LUNS && used[next])
+				next++;
+			if (next >= (int)ENL_VSTOR_MAX_LUNS) {
+				fprintf(stderr, "enl-storvsp: more than %u disks\n",
+					ENL_VSTOR_MAX_LUNS);
+				return -1;
+			}
+			sp->lun = next;
+			used[next] = true;
+		}
+		if (storvsp_backend_open(&s->be[i], sp->path, sp->ro, err, sizeof(err))) {
+			fprintf(stderr, "enl-storvsp: --disk: %s\n", err);
+			return -1;
+		}
+		storvsp_disk_init(&s->disk[i], (u8)sp->lun, sp->ro, s->be[i].size,
+				  sp->serial, &storvsp_file_io, &s->be[i]);
+		storvsp_ctl_add_disk(&s->ctl, &s->disk[i]);
+		vsp_info("lun %d: %s, %llu bytes%s, serial %s, %s", sp->lun, sp->path,
+			 (unsigned long long)s->be[i].size, sp->ro ? ", read-only" : "",
+			 s->disk[i].serial, storvsp_backend_name(&s->be[i]));
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vm", required_argument, NULL, 'm' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct storvsp s;
+	struct vsp_offer_params p;
+	const char *sock = NULL;
+	struct sigaction sa;
+	long wait_s = -1;
+	unsigned int ncpus, i;
+	int c, err;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			sock = optarg;
+			break;
+		case 'd': {
+			char why[512];
+
+			if (s.ndisks >= ENL_VSTOR_MAX_LUNS)
+				bad_usage("too many --disk options (64 at most)", NULL);
+			if (storvsp_spec_parse(optarg, &s.spec[s.ndisks], why, sizeof(why)))
+				bad_usage(why, NULL);
+			s.ndisks++;
+			break;
+		}
+		case 'w': {
+			char *end;
+
+			errno = 0;
+			wait_s = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || wait_s < 0)
+				bad_usage("--wait takes whole seconds (0: forever)", optarg);
+			break;
+		}
+		case 'v':
+			vsp_verbose = 2;
+			break;
+		case 'q':
+			vsp_verbose = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			bad_usage("option needs an argument", argv[optind - 1]);
+			break;
+		default:
+			bad_usage("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		bad_usage("unexpected argument", argv[optind]);
+	if (!sock)
+		bad_usage("--vm SOCKET is required", NULL);
+	if (!s.ndisks)
+		bad_usage("no --disk given", NULL);
+
+	vsp_set_log_name("enl-storvsp");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	storvsp_ctl_init(&s.ctl, 0);
+	if (open_disks(&s))
+		return 1;
+
+	the_vsp = connect_waiting(sock, wait_s, &err);
+	if (!the_vsp) {
+		fprintf(stderr, "enl-storvsp: cannot connect to %s: %s%s\n", sock,
+			strerror(-err),
+			err == -ENOENT || err == -ECONNREFUSED ?
+			" (is enl-host running?)" : "");
+		return 1;
+	}
+	s.v = the_vsp;
+	s.ctl.gpa_iov = gpa_iov;
+	s.ctl.gpa_ctx = the_vsp;
+	/* one queue per vCPU: Linux asks for (CPUs - 1) subchannels */
+	ncpus = vsp_vm(the_vsp)->ncpus;
+	s.ctl.max_subchannels = (u16)(ncpus > ENL_VSTOR_MAX_SUBCHANNELS ?
+				      ENL_VSTOR_MAX_SUBCHANNELS - 1 :
+				      ncpus ? ncpus - 1 : 0);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	memset(&p, 0, sizeof(p));
+	p.if_type = scsi_class;
+	p.if_instance = scsi_instance;
+	p.flags = VSP_CHAN_WORKER;
+	p.inflight_slots = INFLIGHT_SLOTS;
+	p.inflight_pkt_max = INFLIGHT_PKT_MAX;
+	err = vsp_offer(the_vsp, &p, &ops, &s, &s.primary);
+	if (err) {
+		fprintf(stderr, "enl-storvsp: controller offer refused: %s%s\n",
+			strerror(-err),
+			err == -EEXIST ? " (another daemon serves it)" : "");
+		vsp_free(the_vsp);
+		return 1;
+	}
+	vsp_info("SCSI controller offered as relid %u, %u disk(s)",
+		 vsp_chan_relid(s.primary), s.ndisks);
+	publish(&s);
+
+	err = vsp_run(the_vsp);
+	vsp_free(the_vsp);
+	for (i = 0; i < s.ndisks; i++)
+		storvsp_backend_close(&s.be[i]);
+	if (err) {
+		fprintf(stderr, "enl-storvsp: connection to enl-host lost: %s\n",
+			strerror(-err));
+		return 1;
+	}
+	return 0;
+}
