@@ -144,6 +144,7 @@ int enl_storvsc_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd);
 int enl_storvsc_eh_abort(struct scsi_cmnd *cmd);
 int enl_storvsc_eh_host_reset(struct scsi_cmnd *cmd);
 u32 enl_storvsc_max_pkt(u32 max_xfer);
+void enl_storvsc_fail_dead(struct enl_storvsc *h);
 
 /* main.c */
 void enl_storvsc_notice(struct enl_storvsc *h, u32 op);

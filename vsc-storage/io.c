@@ -439,6 +439,33 @@ static bool enl_storvsc_reap_one(struct scsi_cmnd *cmd, void *data)
 	return true;
 }
 
+/* Outside the error handler: a reaped command is finished here. */
+static bool enl_storvsc_fail_one(struct scsi_cmnd *cmd, void *data)
+{
+	struct enl_storvsc_cmd *c = scsi_cmd_priv(cmd);
+
+	if (atomic_read(&c->state) != ENL_CMD_SENT || !enl_storvsc_chan_gone(c->chan))
+		return true;
+	if (enl_vmbus_request_take(c->chan->ch, c->trans_id) != c)
+		return true;	/* the completion path has it */
+	cmd->result = DID_NO_CONNECT << 16;
+	atomic_set_release(&c->state, ENL_CMD_DONE);
+	scsi_done(cmd);
+	atomic_dec(&c->chan->h->inflight);
+	return true;
+}
+
+/*
+ * The host took the controller away (rescind): commands on dead channels
+ * can never complete, so finish them now, before the midlayer's removal
+ * waits for them.
+ */
+void enl_storvsc_fail_dead(struct enl_storvsc *h)
+{
+	scsi_host_busy_iter(h->shost, enl_storvsc_fail_one, NULL);
+	wake_up(&h->wq);
+}
+
 static bool enl_storvsc_drained(struct enl_storvsc *h)
 {
 	return !atomic_read(&h->inflight) && enl_storvsc_all_quiet(h);

@@ -281,7 +281,18 @@ static void enl_storvsc_remove(struct enl_vmbus_device *vdev)
 	enl_vmbus_set_subchannel_cb(vdev->channel, NULL);
 	cancel_work_sync(&h->rescan_work);
 
-	/* the midlayer waits for every command; the channels still run */
+	/*
+	 * The midlayer waits for every command; the channels still run.  A
+	 * rescinded primary answers nothing more: fail what it holds.
+	 */
+	if (enl_vmbus_chan_rescinded(vdev->channel)) {
+		unsigned int i;
+
+		for (i = 0; i < ENL_STORVSC_MAX_CHANNELS; i++)
+			if (h->chans[i])
+				WRITE_ONCE(h->chans[i]->dead, true);
+		enl_storvsc_fail_dead(h);
+	}
 	scsi_remove_host(shost);
 	enl_vmbus_close(vdev->channel);	/* subchannels too */
 	enl_storvsc_free_chans(h);
