@@ -61,8 +61,9 @@ static void publish(struct storvsp *s)
 	u32 relid = vsp_chan_relid(s->primary);
 	unsigned int i;
 
-	vsp_status_set(s->v, relid, "state", "%s",
-		       storvsp_state_name(atomic_load(&s->ctl.state)));
+	vsp_status_set(s->v, relid, "state", "%s%s",
+		       storvsp_state_name(atomic_load(&s->ctl.state)),
+		       s->ctl.resumed ? " (resumed after a restart)" : "");
 	vsp_status_set(s->v, relid, "version", "%u.%u", s->ctl.version >> 8,
 		       s->ctl.version & 0xff);
 	vsp_status_set(s->v, relid, "channels", "%u",
@@ -398,6 +399,7 @@ int main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 
 	storvsp_ctl_init(&s.ctl, 0);
+	s.ctl.may_resume = true;
 	if (open_disks(&s))
 		return 1;
 

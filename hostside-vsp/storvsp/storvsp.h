@@ -156,6 +156,15 @@ struct storvsp_ctl {
 		       struct iovec *iov, unsigned int max);
 	void *gpa_ctx;
 	atomic_ullong bad_packets;	/* dropped or refused, for status */
+	/*
+	 * This daemon was started while the guest may already be running
+	 * (a restart): an SRB before any handshake packet is taken as the
+	 * guest carrying on with what it negotiated with the daemon before,
+	 * not as a request before init.  Cleared by the first handshake
+	 * packet or the first SRB.  Primary channel's thread only.
+	 */
+	bool may_resume;
+	bool resumed;			/* it happened (status, logs) */
 };
 
 /* What to do with the reply storvsp_handle() built. */

@@ -235,6 +235,19 @@ enum storvsp_action storvsp_handle(struct storvsp_ctl *c, bool primary,
 		return STORVSP_REPLY;
 	}
 	if (in.operation == ENL_VSTOR_OP_EXECUTE_SRB) {
+		if (state == STORVSP_WAIT_BEGIN && c->may_resume && primary &&
+		    pk.payload_len >= ENL_VSTOR_PACKET_SIZE) {
+			/*
+			 * Linux offers only Win8+ versions, which share the
+			 * SRB and sense sizes; 5.1 is the one to assume.
+			 */
+			c->version = ENL_VSTOR_VER_WIN8;
+			c->resumed = true;
+			atomic_store(&c->state, STORVSP_READY);
+			state = STORVSP_READY;
+		}
+		if (primary)
+			c->may_resume = false;
 		if (state != STORVSP_READY) {
 			atomic_fetch_add(&c->bad_packets, 1);
 			reply->status = ENL_VSTOR_STATUS_INVALID_DEVICE_STATE;
@@ -263,6 +276,7 @@ enum storvsp_action storvsp_handle(struct storvsp_ctl *c, bool primary,
 	case ENL_VSTOR_OP_QUERY_PROPERTIES:
 	case ENL_VSTOR_OP_END_INIT:
 	case ENL_VSTOR_OP_CREATE_SUB_CHANNELS:
+		c->may_resume = false;
 		return init_step(c, &in, reply, subchannels);
 	default:
 		atomic_fetch_add(&c->bad_packets, 1);

@@ -335,6 +335,39 @@ static void test_handshake_out_of_order(void **state)
 	}
 }
 
+/* A daemon started while the guest runs carries on with its SRBs. */
+static void test_resume_after_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct enl_vstor_packet r, in = { .operation = ENL_VSTOR_OP_EXECUTE_SRB };
+	static const u8 tur[6] = { 0 };
+	u64 tid;
+	u16 sub;
+
+	f->c.may_resume = true;
+	/* on a subchannel it is not taken as a resume */
+	srb(f, 0, tur, 6, ENL_VSTOR_DATA_NONE, 0, 0, &r);
+	assert_int_equal(r.status, ENL_VSTOR_STATUS_INVALID_DEVICE_STATE);
+	in.srb.length = ENL_VMSCSI_SIZE;
+	in.srb.cdb_length = 6;
+	in.srb.data_in = ENL_VSTOR_DATA_NONE;
+	storvsp_handle(&f->c, true, pkt,
+		       inband(&in, sizeof(in), VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 3),
+		       &r, &tid, &sub);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.srb.srb_status, ENL_SRB_STATUS_SUCCESS);
+	assert_true(f->c.resumed);
+	assert_int_equal(atomic_load(&f->c.state), STORVSP_READY);
+	/* a handshake packet first: no resume later */
+	storvsp_ctl_init(&f->c, 3);
+	f->c.may_resume = true;
+	op(f, ENL_VSTOR_OP_QUERY_PROPERTIES, 0, &r);
+	storvsp_handle(&f->c, true, pkt,
+		       inband(&in, sizeof(in), VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 3),
+		       &r, &tid, &sub);
+	assert_int_equal(r.status, ENL_VSTOR_STATUS_INVALID_DEVICE_STATE);
+}
+
 static void test_subchannels(void **state)
 {
 	struct fixture *f = *state;
@@ -840,6 +873,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_each_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subchannels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_after_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_packets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lun_addressing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inquiry_vpd, setup, teardown),
