@@ -27,6 +27,11 @@ $(BIN)/enl-storvsp: $(STORVSP_OBJS) $(LIBVSP_A)
 UNIT_SRCS_test_storvsp := $(STORVSP_CORE) include/enl/vmbus_packet.c
 $(BUILD)/tests/unit/test_storvsp: UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
 
+# The real daemon against the fake enl-host and guest (test_libvsp_fake.h).
+UNIT_SRCS_test_storvsp_daemon := $(LIBVSP_SRCS)
+$(BUILD)/tests/unit/test_storvsp_daemon: | $(BIN)/enl-storvsp
+$(BUILD)/tests/unit/test_storvsp_daemon: UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
+
 # The fuzzer over the VSTOR parser and the SCSI target (fuzz.mk comes later).
 FUZZ_SRCS_fuzz_storvsp := $(STORVSP_DIR)/vstor.c $(STORVSP_DIR)/scsi.c \
 			  include/enl/vstor.c include/enl/vmbus_packet.c

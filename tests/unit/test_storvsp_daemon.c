@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The real enl-storvsp against the fake enl-host and guest of
+ * test_libvsp_fake.h: it offers the SCSI class, takes an in-flight
+ * region, answers the guest's handshake with whole 64-byte completions,
+ * writes and reads a GPA-direct buffer in guest RAM to and from its image
+ * (block N at offset N * 512), and shows its counters as status keys.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <enl/vstor.h>
+#include "test_libvsp_fake.h"
+
+static char storvsp_path[4200];
+
+static void sleep_ms(int ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
+/* The next completion on the channel: its trans_id and 64-byte packet. */
+static void guest_completion(struct fk_chan *c, u64 *trans_id,
+			     struct enl_vstor_packet *out)
+{
+	u8 pkt[512] __attribute__((aligned(8)));
+	struct enl_pkt pk;
+	u32 len;
+	int r, tries = 500;
+
+	while ((r = enl_ring_read(&c->h2g, pkt, sizeof(pkt), &len)) == 0 && tries--)
+		sleep_ms(10);
+	assert_int_equal(r, 1);
+	enl_ring_commit(&c->h2g);
+	assert_int_equal(enl_pkt_parse(pkt, len, &pk), 0);
+	assert_int_equal(pk.type, VMBUS_PKT_COMPLETION);
+	/* Linux drops anything shorter than the whole packet */
+	assert_int_equal(pk.payload_len, ENL_VSTOR_PACKET_SIZE);
+	memcpy(out, pk.payload, sizeof(*out));
+	assert_int_equal(out->operation, ENL_VSTOR_OP_COMPLETE_IO);
+	*trans_id = pk.trans_id;
+}
+
+static void vstor_op(struct fk_chan *c, u32 op, u16 arg, u64 tid,
+		     struct enl_vstor_packet *reply)
+{
+	struct enl_vstor_packet p = { .operation = op,
+				      .flags = ENL_VSTOR_FLAG_REQUEST_COMPLETION };
+	u64 got;
+
+	if (op == ENL_VSTOR_OP_QUERY_PROTOCOL_VERSION)
+		p.version.major_minor = arg;
+	fk_guest_send(c, tid, &p, sizeof(p));
+	guest_completion(c, &got, reply);
+	assert_int_equal(got, tid);
+}
+
+/* An EXECUTE_SRB as a GPA-direct packet over [gpa, gpa + len). */
+static void guest_srb(struct fk_chan *c, u64 tid, const u8 *cdb, u8 cdb_len,
+		      u8 dir, u64 gpa, u32 len)
+{
+	struct enl_vstor_packet p = { .operation = ENL_VSTOR_OP_EXECUTE_SRB,
+				      .flags = ENL_VSTOR_FLAG_REQUEST_COMPLETION };
+	u8 hdr[8 + 8 + 8 * 8];
+	u32 off = (u32)(gpa % 4096), npfn = (off + len + 4095) / 4096, i;
+	struct vmbus_gpa_range g = { .byte_count = len, .byte_offset = off };
+	u32 rc = 1, zero = 0;
+	struct enl_iov iov[3];
+	struct vmbus_pkt_desc d;
+	u64 one = 1;
+	bool sig;
+
+	p.srb.length = ENL_VMSCSI_SIZE;
+	p.srb.cdb_length = cdb_len;
+	p.srb.sense_info_length = ENL_VSTOR_SENSE_SIZE;
+	p.srb.data_in = dir;
+	p.srb.data_transfer_length = len;
+	memcpy(p.srb.cdb, cdb, cdb_len);
+	assert_true(npfn <= 8);
+	memcpy(hdr, &zero, 4);
+	memcpy(hdr + 4, &rc, 4);
+	memcpy(hdr + 8, &g, 8);
+	for (i = 0; i < npfn; i++) {
+		u64 pfn = gpa / 4096 + i;
+
+		memcpy(hdr + 16 + 8 * i, &pfn, 8);
+	}
+	/* GPA direct: the descriptor's offset8 covers the range list */
+	d.type = VMBUS_PKT_GPA_DIRECT;
+	d.offset8 = (u16)((16 + 16 + 8 * npfn) / 8);
+	d.len8 = (u16)((16 + 16 + 8 * npfn + sizeof(p)) / 8);
+	d.flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
+	d.trans_id = tid;
+	iov[0] = (struct enl_iov){ &d, sizeof(d) };
+	iov[1] = (struct enl_iov){ hdr, 16 + 8 * npfn };
+	iov[2] = (struct enl_iov){ &p, sizeof(p) };
+	assert_int_equal(enl_ring_write(&c->g2h, iov, 3, &sig), 0);
+	assert_int_equal(write(c->kick_fd, &one, 8), 8);
+}
+
+static void test_daemon_e2e(void **state)
+{
+	static const enl_guid_t scsi = {{ ENL_VSTOR_SCSI_GUID_BYTES }};
+	char sock[108], img[] = "/tmp/test_storvsp_img.XXXXXX", disk[160];
+	struct enl_vstor_packet r;
+	struct vsp_offer off;
+	struct vsp_inflight_msg m;
+	struct fk_chan c;
+	struct fk_host h;
+	u8 wr10[10] = { 0x2A, 0, 0, 0, 0, 33, 0, 0, 8, 0 };
+	u8 rd10[10] = { 0x28, 0, 0, 0, 0, 33, 0, 0, 8, 0 };
+	u8 file[4096];
+	int lfd, fd, ifd, status, i, region;
+	bool seen;
+	u64 tid;
+	pid_t pid;
+
+	if (access(storvsp_path, X_OK)) {
+		print_message("  %s not built: skipped\n", storvsp_path);
+		skip();
+	}
+	ifd = mkstemp(img);
+	assert_true(ifd >= 0);
+	assert_int_equal(ftruncate(ifd, 1 << 20), 0);
+	snprintf(disk, sizeof(disk), "%s,serial=E2E", img);
+	snprintf(sock, sizeof(sock), "/tmp/enl-test-storvsp-%d.sock", (int)getpid());
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		assert_true(lfd >= 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+		unlink(sock);
+		assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(listen(lfd, 2), 0);
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(storvsp_path, "enl-storvsp", "--vm", sock, "--disk", disk, "-q",
+		      (char *)NULL);
+		_exit(127);
+	}
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(fd >= 0);
+	fk_init(&h, fd, 4 << 20);
+	fk_expect(&h, VSP_HELLO, 5000);
+	fk_welcome(&h);
+	fk_expect(&h, VSP_OFFER, 5000);
+	memcpy(&off, h.buf, sizeof(off));
+	assert_memory_equal(&off.if_type, &scsi, sizeof(scsi));
+	fk_offer_result(&h, off.cookie, 0, 1);
+	/* the in-flight region it asks for */
+	fk_expect(&h, VSP_INFLIGHT_GET, 5000);
+	memcpy(&m, h.buf, sizeof(m));
+	region = memfd_create("inflight", MFD_CLOEXEC);
+	assert_int_equal(ftruncate(region, (off_t)m.size), 0);
+	m.hdr.type = VSP_INFLIGHT;
+	m.status = 0;
+	fk_send(h.fd, &m, sizeof(m), &region, 1);
+
+	fk_chan_init(&h, &c, 1, 0);
+	fk_open(&h, &c);
+	fk_expect(&h, VSP_OPEN_REPLY, 5000);
+	assert_int_equal(fk_open_reply(&h).status, 0);
+
+	/*
+	 * An SRB before any handshake packet: a daemon started while the
+	 * guest runs takes it as the guest carrying on (a restart).
+	 */
+	{
+		struct enl_vstor_packet p = { .operation = ENL_VSTOR_OP_EXECUTE_SRB };
+
+		p.srb.length = ENL_VMSCSI_SIZE;
+		p.srb.cdb_length = 6;		/* TEST UNIT READY */
+		p.srb.data_in = ENL_VSTOR_DATA_NONE;
+		fk_guest_send(&c, 40, &p, sizeof(p));
+		guest_completion(&c, &tid, &r);
+		assert_int_equal(tid, 40);
+		assert_int_equal(r.srb.srb_status, ENL_SRB_STATUS_SUCCESS);
+	}
+	/* then the handshake of a guest driver that (re)loads */
+	vstor_op(&c, ENL_VSTOR_OP_BEGIN_INIT, 0, ENL_VSTOR_TRANS_ID_INIT, &r);
+	assert_int_equal(r.status, 0);
+	vstor_op(&c, ENL_VSTOR_OP_QUERY_PROTOCOL_VERSION, ENL_VSTOR_VER_WIN10,
+		 ENL_VSTOR_TRANS_ID_INIT, &r);
+	assert_int_equal(r.status, 0);
+	vstor_op(&c, ENL_VSTOR_OP_QUERY_PROPERTIES, 0, ENL_VSTOR_TRANS_ID_INIT, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.props.max_transfer_bytes, ENL_VSTOR_MAX_TRANSFER);
+	/* WELCOME said 2 vCPUs: one subchannel at most */
+	assert_int_equal(r.props.max_channel_cnt, 1);
+	vstor_op(&c, ENL_VSTOR_OP_END_INIT, 0, ENL_VSTOR_TRANS_ID_INIT, &r);
+	assert_int_equal(r.status, 0);
+
+	/* WRITE(10) of 8 blocks at LBA 33 from a buffer across two pages */
+	for (i = 0; i < 4096; i++)
+		h.ram[0x200800 + i] = (u8)(i * 13 + 5);
+	guest_srb(&c, 41, wr10, 10, ENL_VSTOR_DATA_WRITE, 0x200800, 4096);
+	guest_completion(&c, &tid, &r);
+	assert_int_equal(tid, 41);
+	assert_int_equal(r.srb.srb_status, ENL_SRB_STATUS_SUCCESS);
+	assert_int_equal(r.srb.data_transfer_length, 4096);
+	assert_int_equal(pread(ifd, file, 4096, 33 * 512), 4096);
+	assert_memory_equal(file, h.ram + 0x200800, 4096);
+	/* and back into another buffer */
+	guest_srb(&c, 42, rd10, 10, ENL_VSTOR_DATA_READ, 0x300000, 4096);
+	guest_completion(&c, &tid, &r);
+	assert_int_equal(tid, 42);
+	assert_int_equal(r.srb.srb_status, ENL_SRB_STATUS_SUCCESS);
+	assert_memory_equal(h.ram + 0x300000, h.ram + 0x200800, 4096);
+	/* a buffer outside guest RAM: refused, the image untouched */
+	guest_srb(&c, 43, wr10, 10, ENL_VSTOR_DATA_WRITE, (4 << 20) - 2048, 4096);
+	guest_completion(&c, &tid, &r);
+	assert_int_equal(tid, 43);
+	assert_int_equal(r.srb.srb_status, ENL_SRB_STATUS_INVALID_REQUEST);
+
+	/* the counters reach the status keys within the refresh period */
+	seen = false;
+	for (i = 0; i < 30 && !seen; i++) {
+		if (fk_recv(&h, 100) < 0)
+			break;
+		seen = !strcmp(h.last_key, "lun0") && strstr(h.last_val, "wr=4096") &&
+		       strstr(h.last_val, "rd=4096");
+	}
+	assert_true(seen);
+
+	close(h.fd);		/* enl-host goes away: the daemon exits 0 */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	fk_chan_fini(&c);
+	h.fd = -1;
+	fk_fini(&h);
+	close(region);
+	close(lfd);
+	close(ifd);
+	unlink(sock);
+	unlink(img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_daemon_e2e),
+	};
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	/* the daemon next to this test: $(BUILD)/tests/unit/../../bin */
+	if (n > 0) {
+		self[n] = 0;
+		*strrchr(self, '/') = 0;
+		snprintf(storvsp_path, sizeof(storvsp_path), "%s/../../bin/enl-storvsp", self);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
