@@ -36,6 +36,17 @@ static const enl_guid_t scsi_class =
 #define INFLIGHT_PKT_MAX	1024
 #define STATUS_MS		1000
 #define SEND_RETRY_MS		5000
+/* Threads that run SRBs for all channels; requests one channel may have
+ * handed to them at once (the in-flight region's slots bound it too). */
+#define POOL_THREADS		8
+#define CHAN_QUEUE_MAX		INFLIGHT_SLOTS
+
+/* What a channel's worker has handed to the pool and not seen finish. */
+struct chan_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	unsigned int outstanding;
+};
 
 struct storvsp {
 	struct vsp *v;
@@ -46,6 +57,9 @@ struct storvsp {
 	struct storvsp_backend be[ENL_VSTOR_MAX_LUNS];
 	struct storvsp_disk disk[ENL_VSTOR_MAX_LUNS];
 	atomic_uint channels_open;
+	struct storvsp_pool pool;
+	/* by sub_channel_index: the primary and its subchannels */
+	struct chan_queue q[ENL_VSTOR_MAX_SUBCHANNELS + 1];
 };
 
 static struct vsp *the_vsp;	/* for the signal handler only */
@@ -68,8 +82,8 @@ static void publish(struct storvsp *s)
 		       s->ctl.version & 0xff);
 	vsp_status_set(s->v, relid, "channels", "%u",
 		       atomic_load(&s->channels_open));
-	vsp_status_set(s->v, relid, "backend", "%s bad_packets=%llu",
-		       s->ndisks ? storvsp_backend_name(&s->be[0]) : "none",
+	vsp_status_set(s->v, relid, "backend", "%s threads=%u bad_packets=%llu",
+		       s->ndisks ? storvsp_backend_name(&s->be[0]) : "none", s->pool.n,
 		       (unsigned long long)atomic_load(&s->ctl.bad_packets));
 	for (i = 0; i < s->ndisks; i++) {
 		struct storvsp_disk *d = &s->disk[i];
@@ -144,8 +158,59 @@ static void handle(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 	vsp_chan_complete(ch, token);
 }
 
+static struct chan_queue *queue_of(struct storvsp *s, struct vsp_chan *ch)
+{
+	u16 i = vsp_chan_sub_index(ch);
+
+	return i <= ENL_VSTOR_MAX_SUBCHANNELS ? &s->q[i] : NULL;
+}
+
+static void task_run(struct storvsp_task *t)
+{
+	struct vsp_chan *ch = t->ch;
+	struct chan_queue *q = queue_of(vsp_chan_priv(ch), ch);
+
+	handle(ch, t->pkt, t->len, t->token);
+	pthread_mutex_lock(&q->lock);
+	q->outstanding--;
+	pthread_cond_broadcast(&q->done);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/*
+ * SRBs of a ready controller go to the pool; the handshake and everything
+ * else is handled here, in order.
+ */
+static bool to_pool(struct storvsp *s, const void *pkt, u32 len)
+{
+	struct enl_pkt pk;
+	u32 op;
+
+	if (atomic_load(&s->ctl.state) != STORVSP_READY || !s->pool.n ||
+	    enl_pkt_parse(pkt, len, &pk) || pk.payload_len < 4)
+		return false;
+	memcpy(&op, pk.payload, 4);
+	return op == ENL_VSTOR_OP_EXECUTE_SRB;
+}
+
+/* Wait until fewer than max requests of q are outstanding; false if none
+ * are (nothing to wait for). */
+static bool queue_wait(struct chan_queue *q, unsigned int max)
+{
+	bool any;
+
+	pthread_mutex_lock(&q->lock);
+	while (q->outstanding >= max)
+		pthread_cond_wait(&q->done, &q->lock);
+	any = q->outstanding > 0;
+	pthread_mutex_unlock(&q->lock);
+	return any;
+}
+
 static void on_kick(struct vsp_chan *ch)
 {
+	struct storvsp *s = vsp_chan_priv(ch);
+	struct chan_queue *q = queue_of(s, ch);
 	_Alignas(8) u8 buf[INFLIGHT_PKT_MAX];
 	u64 token;
 	u32 len;
@@ -154,7 +219,31 @@ static void on_kick(struct vsp_chan *ch)
 	for (;;) {
 		r = vsp_chan_take(ch, buf, sizeof(buf), &len, &token);
 		if (r == 1) {
-			handle(ch, buf, len, token);
+			struct storvsp_task *t = NULL;
+
+			if (q && to_pool(s, buf, len))
+				t = storvsp_task_new(buf, len);
+			if (!t) {
+				handle(ch, buf, len, token);
+				continue;
+			}
+			t->ch = ch;
+			t->token = token;
+			queue_wait(q, CHAN_QUEUE_MAX);
+			pthread_mutex_lock(&q->lock);
+			q->outstanding++;
+			pthread_mutex_unlock(&q->lock);
+			storvsp_pool_add(&s->pool, t);
+			continue;
+		}
+		if (r == -EBUSY && q) {
+			/* every in-flight slot is ours: wait for one to free */
+			pthread_mutex_lock(&q->lock);
+			r = (int)q->outstanding;
+			pthread_mutex_unlock(&q->lock);
+			if (!r)
+				return;
+			queue_wait(q, (unsigned int)r);
 			continue;
 		}
 		if (r == -EMSGSIZE && len <= VMBUS_PKT_MAX_LEN) {
@@ -400,6 +489,15 @@ int main(int argc, char **argv)
 
 	storvsp_ctl_init(&s.ctl, 0);
 	s.ctl.may_resume = true;
+	for (i = 0; i <= ENL_VSTOR_MAX_SUBCHANNELS; i++) {
+		pthread_mutex_init(&s.q[i].lock, NULL);
+		pthread_cond_init(&s.q[i].done, NULL);
+	}
+	err = storvsp_pool_start(&s.pool, POOL_THREADS, task_run);
+	if (err)
+		/* still works: every request then runs on its channel's thread */
+		vsp_err("no I/O threads (%s): one request at a time per channel",
+			strerror(-err));
 	if (open_disks(&s))
 		return 1;
 
@@ -434,6 +532,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "enl-storvsp: controller offer refused: %s%s\n",
 			strerror(-err),
 			err == -EEXIST ? " (another daemon serves it)" : "");
+		storvsp_pool_stop(&s.pool);
 		vsp_free(the_vsp);
 		return 1;
 	}
@@ -442,6 +541,8 @@ int main(int argc, char **argv)
 	publish(&s);
 
 	err = vsp_run(the_vsp);
+	/* what the threads still run may send and touch guest RAM: first */
+	storvsp_pool_stop(&s.pool);
 	vsp_free(the_vsp);
 	for (i = 0; i < s.ndisks; i++)
 		storvsp_backend_close(&s.be[i]);

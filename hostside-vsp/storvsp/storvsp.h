@@ -8,6 +8,7 @@
  *              io_uring later), flush, punch
  *   scsi.c     the SCSI target: CDB -> data + status + sense
  *   vstor.c    the VSTOR protocol: init handshake, SRB checks, completions
+ *   pool.c     the threads that run SRBs (a channel reads, the pool executes)
  *   main.c     options, libvsp channels, status
  * scsi.c and vstor.c touch no socket and no global state, so the unit tests
  * and the fuzzer drive them directly.
@@ -15,6 +16,7 @@
 #ifndef ENL_STORVSP_H
 #define ENL_STORVSP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -192,5 +194,33 @@ enum storvsp_action storvsp_handle(struct storvsp_ctl *c, bool primary,
 				   u16 *subchannels);
 
 const char *storvsp_state_name(int state);
+
+/* ---- thread pool (pool.c) ------------------------------------------------ */
+
+#define STORVSP_POOL_MAX	32
+
+struct storvsp_task {
+	struct storvsp_task *next;
+	void *ch;			/* the channel it came on */
+	u64 token;			/* in-flight token */
+	u32 len;
+	_Alignas(8) u8 pkt[];		/* descriptor + payload, as taken */
+};
+
+struct storvsp_pool {
+	pthread_mutex_t lock;		/* guards head, tail, stop */
+	pthread_cond_t cond;
+	struct storvsp_task *head, *tail;
+	bool stop;
+	unsigned int n;
+	pthread_t th[STORVSP_POOL_MAX];
+	void (*run)(struct storvsp_task *t);
+};
+
+int storvsp_pool_start(struct storvsp_pool *p, unsigned int n,
+		       void (*run)(struct storvsp_task *t));
+struct storvsp_task *storvsp_task_new(const void *pkt, u32 len);
+void storvsp_pool_add(struct storvsp_pool *p, struct storvsp_task *t);
+void storvsp_pool_stop(struct storvsp_pool *p);
 
 #endif

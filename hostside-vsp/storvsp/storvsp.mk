@@ -6,7 +6,7 @@ STORVSP_DIR  := hostside-vsp/storvsp
 # The target without main.c: what the unit tests and the fuzzer link.
 STORVSP_CORE := $(STORVSP_DIR)/vstor.c $(STORVSP_DIR)/scsi.c \
 		$(STORVSP_DIR)/backend.c $(STORVSP_DIR)/spec.c include/enl/vstor.c
-STORVSP_SRCS := $(STORVSP_DIR)/main.c $(STORVSP_CORE)
+STORVSP_SRCS := $(STORVSP_DIR)/main.c $(STORVSP_DIR)/pool.c $(STORVSP_CORE)
 STORVSP_OBJS := $(patsubst %.c,$(OBJ)/storvsp/%.o,$(STORVSP_SRCS))
 
 daemons: $(BIN)/enl-storvsp

@@ -223,6 +223,31 @@ static void test_daemon_e2e(void **state)
 	assert_int_equal(tid, 42);
 	assert_int_equal(r.srb.srb_status, ENL_SRB_STATUS_SUCCESS);
 	assert_memory_equal(h.ram + 0x300000, h.ram + 0x200800, 4096);
+	/* a burst: 16 writes in the ring before the first completion is
+	 * read; each completes once, in any order, with its data in place */
+	{
+		bool done[16] = { false };
+		int k;
+
+		for (k = 0; k < 16; k++) {
+			u8 cdb[10] = { 0x2A, 0, 0, 0, 0x01, (u8)(8 * k), 0, 0, 8, 0 };
+
+			memset(h.ram + 0x280000 + 4096 * k, 0xA0 + k, 4096);
+			guest_srb(&c, 100 + k, cdb, 10, ENL_VSTOR_DATA_WRITE,
+				  0x280000 + 4096 * k, 4096);
+		}
+		for (k = 0; k < 16; k++) {
+			guest_completion(&c, &tid, &r);
+			assert_true(tid >= 100 && tid < 116 && !done[tid - 100]);
+			done[tid - 100] = true;
+			assert_int_equal(r.srb.srb_status, ENL_SRB_STATUS_SUCCESS);
+			assert_int_equal(r.srb.data_transfer_length, 4096);
+		}
+		for (k = 0; k < 16; k++) {
+			assert_int_equal(pread(ifd, file, 4096, (256 + 8 * k) * 512), 4096);
+			assert_memory_equal(file, h.ram + 0x280000 + 4096 * k, 4096);
+		}
+	}
 	/* a buffer outside guest RAM: refused, the image untouched */
 	guest_srb(&c, 43, wr10, 10, ENL_VSTOR_DATA_WRITE, (4 << 20) - 2048, 4096);
 	guest_completion(&c, &tid, &r);
@@ -234,7 +259,7 @@ static void test_daemon_e2e(void **state)
 	for (i = 0; i < 30 && !seen; i++) {
 		if (fk_recv(&h, 100) < 0)
 			break;
-		seen = !strcmp(h.last_key, "lun0") && strstr(h.last_val, "wr=4096") &&
+		seen = !strcmp(h.last_key, "lun0") && strstr(h.last_val, "wr=69632") &&
 		       strstr(h.last_val, "rd=4096");
 	}
 	assert_true(seen);
