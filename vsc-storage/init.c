@@ -138,8 +138,7 @@ int enl_storvsc_handshake(struct enl_storvsc *h)
 	ret = enl_storvsc_op(h, ENL_VSTOR_OP_END_INIT, &resp);
 	if (ret)
 		return ret;
-	dev_info(&h->vdev->dev,
-		 "VSTOR %u.%u, max transfer %u KiB, host grants %u subchannels\n",
+	dev_info(&h->vdev->dev, "VSTOR %u.%u, max transfer %u KiB, %u subchannels wanted\n",
 		 h->version >> 8, h->version & 0xff, h->max_xfer / 1024,
 		 h->sc_requested);
 	return 0;
