@@ -57,6 +57,7 @@ struct storvsp {
 	struct storvsp_backend be[ENL_VSTOR_MAX_LUNS];
 	struct storvsp_disk disk[ENL_VSTOR_MAX_LUNS];
 	atomic_uint channels_open;
+	atomic_uint refusals_logged;
 	struct storvsp_pool pool;
 	/* by sub_channel_index: the primary and its subchannels */
 	struct chan_queue q[ENL_VSTOR_MAX_SUBCHANNELS + 1];
@@ -123,6 +124,31 @@ static int send_reply(struct vsp_chan *ch, u64 trans_id,
 	}
 }
 
+/*
+ * The first commands that end in CHECK CONDITION, with their CDB and
+ * sense, for whoever wonders what a guest asked that we do not do (a few
+ * per boot are normal: Linux probes optional pages).
+ */
+#define REFUSALS_LOGGED		20
+
+static void log_refusal(struct storvsp *s, const void *pkt, u32 len,
+			const struct enl_vstor_packet *reply)
+{
+	struct enl_vstor_packet in;
+	struct enl_pkt pk;
+
+	if (reply->srb.scsi_status != ENL_SAM_STAT_CHECK_CONDITION ||
+	    atomic_fetch_add(&s->refusals_logged, 1) >= REFUSALS_LOGGED)
+		return;
+	if (enl_pkt_parse(pkt, len, &pk) ||
+	    enl_vstor_parse(pk.payload, pk.payload_len, 0, &in))
+		return;
+	vsp_info("lun %u: CDB %02x %02x %02x %02x refused: sense %x/%02x/%02x",
+		 in.srb.lun, in.srb.cdb[0], in.srb.cdb[1], in.srb.cdb[2],
+		 in.srb.cdb[3], reply->srb.sense_data[2] & 0xf,
+		 reply->srb.sense_data[12], reply->srb.sense_data[13]);
+}
+
 static void handle(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 {
 	struct storvsp *s = vsp_chan_priv(ch);
@@ -147,6 +173,7 @@ static void handle(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 		}
 		break;
 	case STORVSP_REPLY:
+		log_refusal(s, pkt, len, &reply);
 		break;
 	}
 	err = send_reply(ch, trans_id, &reply);
