@@ -835,3 +835,99 @@ int enl_ic_fcopy_to_daemon(const void *body, u32 body_len, void *out, u32 cap)
 		return -EPROTO;
 	}
 }
+
+/* ---- VSS ------------------------------------------------------------------------ */
+
+const char *enl_ic_vss_op_name(u8 op)
+{
+	static const char *const names[ENL_IC_VSS_OP_COUNT] = {
+		"CREATE", "DELETE", "HOT_BACKUP", "GET_DM_INFO",
+		"BU_COMPLETE", "FREEZE", "THAW", "AUTO_RECOVER",
+	};
+
+	return op < ENL_IC_VSS_OP_COUNT ? names[op] : "unknown op";
+}
+
+int enl_ic_build_vss(struct enl_ic_vss_msg *m, u8 op)
+{
+	memset(m, 0, sizeof(*m));
+	if (op >= ENL_IC_VSS_OP_COUNT)
+		return -EINVAL;
+	m->h.hdr.op = op;
+	return 0;
+}
+
+int enl_ic_vss_parse_request(void *buf, u32 len, u8 *op)
+{
+	u8 *p = buf;
+	struct enl_icmsg_hdr ic;
+	u32 flags = 0;
+
+	if (len < ENL_IC_BODY_OFF + sizeof(struct enl_ic_vss_msg))
+		return -EPROTO;
+	memcpy(&ic, p + ENL_IC_HDR_OFF, sizeof(ic));
+	if (ic.msgtype != ENL_IC_MSG_VSS)
+		return -EPROTO;
+	*op = p[ENL_IC_BODY_OFF + offsetof(struct enl_ic_vss_msg, h.hdr.op)];
+	switch (*op) {
+	case ENL_IC_VSS_FREEZE:
+	case ENL_IC_VSS_THAW:
+	case ENL_IC_VSS_HOT_BACKUP:
+		return ENL_IC_VSS_TO_DAEMON;
+	case ENL_IC_VSS_GET_DM_INFO:
+		/* no dynamic disks here: the flags say nothing */
+		memcpy(p + ENL_IC_BODY_OFF + offsetof(struct enl_ic_vss_msg, flags),
+		       &flags, sizeof(flags));
+		break;
+	default:
+		/* CREATE, DELETE, BU_COMPLETE, AUTO_RECOVER and unknown ones:
+		 * the stock driver says OK without doing anything */
+		break;
+	}
+	answer_status(p, ENL_IC_STATUS_OK);
+	return ENL_IC_VSS_ANSWER;
+}
+
+void enl_ic_vss_answer(void *buf, u32 len, u32 status, bool daemon_answered)
+{
+	u8 *p = buf;
+	u32 flags = ENL_IC_VSS_HBU_NO_AUTO_RECOVERY;
+
+	if (len < ENL_IC_BODY_OFF + sizeof(struct enl_ic_vss_msg))
+		return;
+	if (daemon_answered &&
+	    p[ENL_IC_BODY_OFF + offsetof(struct enl_ic_vss_msg, h.hdr.op)] ==
+	    ENL_IC_VSS_HOT_BACKUP)
+		memcpy(p + ENL_IC_BODY_OFF + offsetof(struct enl_ic_vss_msg, flags),
+		       &flags, sizeof(flags));
+	answer_status(p, status);
+}
+
+int enl_ic_vss_from_daemon(const void *msg, u32 len, u32 *status)
+{
+	struct enl_ic_vss_msg m;
+
+	if (len != sizeof(m))
+		return -EINVAL;
+	memcpy(&m, msg, sizeof(m));
+	*status = m.h.error;
+	return 0;
+}
+
+int enl_ic_vss_parse_answer(const struct enl_icmsg_hdr *hdr, const void *body,
+			    u32 body_len, u8 op, u32 *status, u32 *flags)
+{
+	struct enl_ic_vss_msg m;
+
+	if (hdr->msgtype != ENL_IC_MSG_VSS ||
+	    !(hdr->flags & ENL_IC_FLAG_RESPONSE) ||
+	    body_len < sizeof(m))
+		return -EPROTO;
+	memcpy(&m, body, sizeof(m));
+	/* answered in place: our operation must still be there */
+	if (m.h.hdr.op != op)
+		return -EPROTO;
+	*status = hdr->status;
+	*flags = m.flags;
+	return 0;
+}

@@ -358,6 +358,69 @@ ENL_STATIC_ASSERT(ENL_IC_BODY_OFF + sizeof(struct enl_ic_fcopy_write) + 16 <= 81
  * daemon's answer one int write (the status for the host). */
 #define ENL_FCOPY_DAEMON_VERSION	1
 
+/* ---- VSS (backup) ---------------------------------------------------------- */
+
+/*
+ * The stock 6.1 and 6.12 drivers speak message 5.0 only (framework 3.0);
+ * FREEZE and THAW exist from 5.0 on, so nothing older is offered.
+ */
+#define ENL_IC_VSS_VERSIONS	{ ENL_IC_VER(5, 0) }
+
+enum enl_ic_vss_op {
+	ENL_IC_VSS_CREATE = 0,
+	ENL_IC_VSS_DELETE = 1,
+	ENL_IC_VSS_HOT_BACKUP = 2,	/* "can you do a live backup?" */
+	ENL_IC_VSS_GET_DM_INFO = 3,
+	ENL_IC_VSS_BU_COMPLETE = 4,
+	ENL_IC_VSS_FREEZE = 5,		/* 5.0 on: freeze the file systems */
+	ENL_IC_VSS_THAW = 6,
+	ENL_IC_VSS_AUTO_RECOVER = 7,
+	ENL_IC_VSS_OP_COUNT = 8,
+};
+
+/* HOT_BACKUP answer's flags: the one value Linux guests give (no
+ * auto-recovery: the host then sends no AUTO_RECOVER). */
+#define ENL_IC_VSS_HBU_NO_AUTO_RECOVERY	0x00000005u
+
+/*
+ * The body of every VSS request, and also the message each way through
+ * /dev/vmbus/hv_vss (upstream's struct hv_vss_msg, 12 bytes: what
+ * Debian's hv_vss_daemon reads and writes).  Towards the daemon: the
+ * operation in h.hdr.op.  From the daemon: the same 12 bytes with its
+ * answer in h.error (0 or an HRESULT such as E_FAIL) over the header.
+ * Hyper-V's FREEZE carries more after these 12 bytes (LUN data, up to
+ * about 6 KiB) that Linux does not use: a longer body is fine.
+ */
+struct enl_ic_vss_msg {
+	union {
+		struct {
+			u8 op;		/* enum enl_ic_vss_op, or REGISTER* */
+			u8 reserved[7];
+		} __attribute__((packed)) hdr;
+		u32 error;
+	} h;
+	u32 flags;	/* HOT_BACKUP: HBU flags; GET_DM_INFO: DM flags (0) */
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct enl_ic_vss_msg, 12);
+ENL_OFFSET_ASSERT(struct enl_ic_vss_msg, flags, 8);
+
+/*
+ * The /dev/vmbus/hv_vss handshake: the daemon opens and writes one
+ * message with op REGISTER1 (newer daemons) or REGISTER (legacy); for
+ * REGISTER1 it then reads a u32, the kernel's version (REGISTER1, 129).
+ * After that each forwarded request is one 12-byte read and one 12-byte
+ * write.
+ */
+#define ENL_VSS_OP_REGISTER	128
+#define ENL_VSS_OP_REGISTER1	129
+#define ENL_VSS_DAEMON_VERSION	ENL_VSS_OP_REGISTER1
+
+/* What the guest does with a host VSS request (enl_ic_vss_parse_request). */
+enum enl_ic_vss_verdict {
+	ENL_IC_VSS_ANSWER,	/* answered in place: send it back */
+	ENL_IC_VSS_TO_DAEMON,	/* FREEZE, THAW, HOT_BACKUP: the daemon's call */
+};
+
 /*
  * Write the pipe header and the IC header of a host request at the start
  * of buf.  Returns ENL_IC_BODY_OFF, or -ENOSPC if buf cannot hold the
@@ -513,5 +576,85 @@ struct enl_ic_kvp_result {
  */
 int enl_ic_parse_kvp_answer(const void *body, u32 body_len, u8 op,
 			    struct enl_ic_kvp_result *r);
+
+/* ---- VSS: both ends ----------------------------------------------------- */
+
+/* Name of a VSS operation for logs ("FREEZE"), "op N" past the table. */
+const char *enl_ic_vss_op_name(u8 op);
+
+/* Host: a VSS request body for op.  0, or -EINVAL for an unknown op. */
+int enl_ic_build_vss(struct enl_ic_vss_msg *m, u8 op);
+
+/*
+ * Guest: check a host VSS request (len payload bytes).  *op out.
+ * ENL_IC_VSS_TO_DAEMON for FREEZE, THAW, HOT_BACKUP (answer later with
+ * enl_ic_vss_answer()); ENL_IC_VSS_ANSWER when it was answered in place
+ * with status OK (GET_DM_INFO with flags 0, and every other operation, as
+ * the stock driver does); -EPROTO when too short or not VSS (not
+ * answered, as the stock driver).
+ */
+int enl_ic_vss_parse_request(void *buf, u32 len, u8 *op);
+
+/*
+ * Guest: answer the request in buf (len payload bytes, checked by
+ * enl_ic_vss_parse_request) in place with status; a HOT_BACKUP the
+ * daemon answered (daemon_answered) also gets the no-auto-recovery flag.
+ */
+void enl_ic_vss_answer(void *buf, u32 len, u32 status, bool daemon_answered);
+
+/*
+ * Guest: the daemon's write (len bytes at msg): its status for the host
+ * in *status.  0, or -EINVAL if it is not one whole message.
+ */
+int enl_ic_vss_from_daemon(const void *msg, u32 len, u32 *status);
+
+/*
+ * Host: check the guest's answer to our request of op (hdr already
+ * parsed; body_len body bytes): a VSS response whose body still holds
+ * our operation.  *status (the IC status: 0 or the guest's error) and
+ * *flags out.  0, or -EPROTO.
+ */
+int enl_ic_vss_parse_answer(const struct enl_icmsg_hdr *hdr, const void *body,
+			    u32 body_len, u8 op, u32 *status, u32 *flags);
+
+/* ---- VSS: both ends ----------------------------------------------------- */
+
+/* Name of a VSS operation for logs ("FREEZE"), "op N" past the table. */
+const char *enl_ic_vss_op_name(u8 op);
+
+/* Host: a VSS request body for op.  0, or -EINVAL for an unknown op. */
+int enl_ic_build_vss(struct enl_ic_vss_msg *m, u8 op);
+
+/*
+ * Guest: check a host VSS request (len payload bytes).  *op out.
+ * ENL_IC_VSS_TO_DAEMON for FREEZE, THAW, HOT_BACKUP (answer later with
+ * enl_ic_vss_answer()); ENL_IC_VSS_ANSWER when it was answered in place
+ * with status OK (GET_DM_INFO with flags 0, and every other operation, as
+ * the stock driver does); -EPROTO when too short or not VSS (not
+ * answered, as the stock driver).
+ */
+int enl_ic_vss_parse_request(void *buf, u32 len, u8 *op);
+
+/*
+ * Guest: answer the request in buf (len payload bytes, checked by
+ * enl_ic_vss_parse_request) in place with status; a HOT_BACKUP the
+ * daemon answered (daemon_answered) also gets the no-auto-recovery flag.
+ */
+void enl_ic_vss_answer(void *buf, u32 len, u32 status, bool daemon_answered);
+
+/*
+ * Guest: the daemon's write (len bytes at msg): its status for the host
+ * in *status.  0, or -EINVAL if it is not one whole message.
+ */
+int enl_ic_vss_from_daemon(const void *msg, u32 len, u32 *status);
+
+/*
+ * Host: check the guest's answer to our request of op (hdr already
+ * parsed; body_len body bytes): a VSS response whose body still holds
+ * our operation.  *status (the IC status: 0 or the guest's error) and
+ * *flags out.  0, or -EPROTO.
+ */
+int enl_ic_vss_parse_answer(const struct enl_icmsg_hdr *hdr, const void *body,
+			    u32 body_len, u8 op, u32 *status, u32 *flags);
 
 #endif

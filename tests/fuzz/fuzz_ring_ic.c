@@ -229,6 +229,41 @@ static void fuzz_ic(const uint8_t *data, size_t size)
 		}
 	}
 
+	/* VSS, guest kernel: the host's request (answered in place, or for
+	 * the daemon), the daemon's answer back into it; host: the guest's
+	 * answer to each op */
+	{
+		struct enl_ic_vss_msg vm;
+		u32 st, fl;
+		u8 op;
+
+		memcpy(buf, data, len);
+		ret = enl_ic_vss_parse_request(buf, len, &op);
+		if (ret >= 0 && len < ENL_IC_BODY_OFF + sizeof(vm))
+			abort();
+		if (ret == ENL_IC_VSS_TO_DAEMON) {
+			if (op != ENL_IC_VSS_FREEZE && op != ENL_IC_VSS_THAW &&
+			    op != ENL_IC_VSS_HOT_BACKUP)
+				abort();
+			if (enl_ic_vss_from_daemon(data, len, &st) == 0 &&
+			    len != sizeof(vm))
+				abort();
+			enl_ic_vss_answer(buf, len, len ? data[0] : 0, true);
+		}
+		memcpy(buf, data, len);
+		enl_ic_vss_answer(buf, len, ENL_IC_STATUS_FAIL, false);
+		memcpy(buf, data, len);
+		if (enl_ic_parse_hdr(buf, len, &hdr) >= 0)
+			for (op = 0; op < ENL_IC_VSS_OP_COUNT; op++)
+				if (enl_ic_vss_parse_answer(&hdr, buf + ENL_IC_BODY_OFF,
+							    len - ENL_IC_BODY_OFF, op,
+							    &st, &fl) == 0 &&
+				    (hdr.msgtype != ENL_IC_MSG_VSS ||
+				     buf[ENL_IC_BODY_OFF] != op))
+					abort();
+		(void)enl_ic_vss_op_name(len ? data[0] : 0);
+	}
+
 	/* host side */
 	memcpy(buf, data, len);
 	enl_ic_parse_negotiate_answer(buf, len, fw, 2, hb, 2, &fo, &mo);

@@ -694,6 +694,136 @@ static void test_fcopy(void **state)
 	assert_int_equal(enl_ic_fcopy_to_daemon(&h, sizeof(h), &ho, sizeof(ho)), -EPROTO);
 }
 
+/* ---- VSS -------------------------------------------------------------------- */
+
+static void test_vss(void **state)
+{
+	static const struct enl_ic_version vss[] = ENL_IC_VSS_VERSIONS;
+	struct enl_ic_vss_msg m, d;
+	struct enl_icmsg_hdr h;
+	u8 buf[8192], big[6300];
+	u32 len, st, flags;
+	u8 op, i;
+
+	/* the daemon's message: 12 bytes, the answer over the header */
+	assert_int_equal(sizeof(m), 12);
+	assert_int_equal(offsetof(struct enl_ic_vss_msg, h.error), 0);
+	assert_int_equal(vss[0].major, 5);
+	assert_int_equal(vss[0].minor, 0);
+	assert_string_equal(enl_ic_vss_op_name(ENL_IC_VSS_FREEZE), "FREEZE");
+	assert_string_equal(enl_ic_vss_op_name(200), "unknown op");
+	assert_int_equal(enl_ic_build_vss(&m, ENL_IC_VSS_OP_COUNT), -EINVAL);
+
+	/* FREEZE, THAW, HOT_BACKUP go to the daemon, not answered yet */
+	for (i = ENL_IC_VSS_HOT_BACKUP; i <= ENL_IC_VSS_THAW; i++) {
+		if (i == ENL_IC_VSS_GET_DM_INFO || i == ENL_IC_VSS_BU_COMPLETE)
+			continue;
+		assert_int_equal(enl_ic_build_vss(&m, i), 0);
+		len = request(buf, sizeof(buf), ENL_IC_MSG_VSS, vss[0], &m, sizeof(m));
+		assert_int_equal(len, ENL_IC_BODY_OFF + 12);
+		assert_int_equal(enl_ic_vss_parse_request(buf, len, &op),
+				 ENL_IC_VSS_TO_DAEMON);
+		assert_int_equal(op, i);
+		assert_int_equal(ic_hdr(buf).flags & ENL_IC_FLAG_RESPONSE, 0);
+
+		/* the daemon says OK: the host reads OK, its op echoed */
+		memset(&d, 0, sizeof(d));
+		assert_int_equal(enl_ic_vss_from_daemon(&d, sizeof(d), &st), 0);
+		assert_int_equal(st, 0);
+		enl_ic_vss_answer(buf, len, st, true);
+		h = ic_hdr(buf);
+		assert_int_equal(h.flags, ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_RESPONSE);
+		assert_int_equal(enl_ic_vss_parse_answer(&h, buf + ENL_IC_BODY_OFF,
+							 len - ENL_IC_BODY_OFF, i,
+							 &st, &flags), 0);
+		assert_int_equal(st, ENL_IC_STATUS_OK);
+		assert_int_equal(flags, i == ENL_IC_VSS_HOT_BACKUP ?
+				 ENL_IC_VSS_HBU_NO_AUTO_RECOVERY : 0);
+		/* an answer to another op is not ours */
+		assert_int_equal(enl_ic_vss_parse_answer(&h, buf + ENL_IC_BODY_OFF,
+							 len - ENL_IC_BODY_OFF,
+							 (u8)(i + 1), &st, &flags),
+				 -EPROTO);
+	}
+
+	/* the daemon's error goes to the host as the status */
+	enl_ic_build_vss(&m, ENL_IC_VSS_FREEZE);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_VSS, vss[0], &m, sizeof(m));
+	d.h.error = ENL_IC_STATUS_FAIL;
+	assert_int_equal(enl_ic_vss_from_daemon(&d, sizeof(d), &st), 0);
+	assert_int_equal(st, ENL_IC_STATUS_FAIL);
+	/* a write of another size is refused */
+	assert_int_equal(enl_ic_vss_from_daemon(&d, 11, &st), -EINVAL);
+	assert_int_equal(enl_ic_vss_from_daemon(&d, 13, &st), -EINVAL);
+	enl_ic_vss_answer(buf, len, st, true);
+	h = ic_hdr(buf);
+	assert_int_equal(enl_ic_vss_parse_answer(&h, buf + ENL_IC_BODY_OFF, 12,
+						 ENL_IC_VSS_FREEZE, &st, &flags), 0);
+	assert_int_equal(st, ENL_IC_STATUS_FAIL);
+
+	/* no daemon: HOT_BACKUP answered FAIL without the flag */
+	enl_ic_build_vss(&m, ENL_IC_VSS_HOT_BACKUP);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_VSS, vss[0], &m, sizeof(m));
+	enl_ic_vss_answer(buf, len, ENL_IC_STATUS_FAIL, false);
+	h = ic_hdr(buf);
+	assert_int_equal(enl_ic_vss_parse_answer(&h, buf + ENL_IC_BODY_OFF, 12,
+						 ENL_IC_VSS_HOT_BACKUP, &st, &flags), 0);
+	assert_int_equal(st, ENL_IC_STATUS_FAIL);
+	assert_int_equal(flags, 0);
+
+	/* GET_DM_INFO and the rest: answered in place, OK, flags 0 */
+	for (i = 0; i < 10; i++) {
+		if (i == ENL_IC_VSS_FREEZE || i == ENL_IC_VSS_THAW ||
+		    i == ENL_IC_VSS_HOT_BACKUP)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.h.hdr.op = i;
+		m.flags = 0xffffffff;
+		len = request(buf, sizeof(buf), ENL_IC_MSG_VSS, vss[0], &m, sizeof(m));
+		assert_int_equal(enl_ic_vss_parse_request(buf, len, &op),
+				 ENL_IC_VSS_ANSWER);
+		h = ic_hdr(buf);
+		assert_int_equal(h.status, ENL_IC_STATUS_OK);
+		assert_int_equal(h.flags, ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_RESPONSE);
+		if (i == ENL_IC_VSS_GET_DM_INFO) {
+			assert_int_equal(enl_ic_vss_parse_answer(&h, buf + ENL_IC_BODY_OFF,
+								 12, i, &st, &flags), 0);
+			assert_int_equal(flags, 0);
+		}
+	}
+
+	/* Hyper-V's long FREEZE (LUN data after the 12 bytes) is fine */
+	memset(big, 0xa5, sizeof(big));
+	enl_ic_build_vss(&m, ENL_IC_VSS_FREEZE);
+	memcpy(big, &m, sizeof(m));
+	len = request(buf, sizeof(buf), ENL_IC_MSG_VSS, vss[0], big, sizeof(big));
+	assert_int_equal(enl_ic_vss_parse_request(buf, len, &op), ENL_IC_VSS_TO_DAEMON);
+
+	/* short, or not VSS: -EPROTO, untouched */
+	enl_ic_build_vss(&m, ENL_IC_VSS_FREEZE);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_VSS, vss[0], &m, sizeof(m));
+	assert_int_equal(enl_ic_vss_parse_request(buf, len - 1, &op), -EPROTO);
+	assert_int_equal(enl_ic_vss_parse_request(buf, 10, &op), -EPROTO);
+	enl_ic_vss_answer(buf, len - 1, 0, true);	/* too short: left alone */
+	assert_int_equal(ic_hdr(buf).flags & ENL_IC_FLAG_RESPONSE, 0);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_KVP, vss[0], &m, sizeof(m));
+	assert_int_equal(enl_ic_vss_parse_request(buf, len, &op), -EPROTO);
+
+	/* the host refuses: a request (no RESPONSE flag), another type,
+	 * a short body */
+	enl_ic_build_vss(&m, ENL_IC_VSS_THAW);
+	len = request(buf, sizeof(buf), ENL_IC_MSG_VSS, vss[0], &m, sizeof(m));
+	h = ic_hdr(buf);
+	assert_int_equal(enl_ic_vss_parse_answer(&h, buf + ENL_IC_BODY_OFF, 12,
+						 ENL_IC_VSS_THAW, &st, &flags), -EPROTO);
+	h.flags = ENL_IC_FLAG_TRANSACTION | ENL_IC_FLAG_RESPONSE;
+	assert_int_equal(enl_ic_vss_parse_answer(&h, buf + ENL_IC_BODY_OFF, 11,
+						 ENL_IC_VSS_THAW, &st, &flags), -EPROTO);
+	h.msgtype = ENL_IC_MSG_KVP;
+	assert_int_equal(enl_ic_vss_parse_answer(&h, buf + ENL_IC_BODY_OFF, 12,
+						 ENL_IC_VSS_THAW, &st, &flags), -EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_kvp),
 		cmocka_unit_test(test_kvp_daemon),
 		cmocka_unit_test(test_fcopy),
+		cmocka_unit_test(test_vss),
 	};
 
 	return cmocka_run_group_tests_name("ic", tests, NULL, NULL);
