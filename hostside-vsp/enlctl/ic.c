@@ -22,6 +22,8 @@
  * shorter (README), so its answer comes first. */
 #define IC_TIMEOUT_MS		15000
 #define IC_COPY_TIMEOUT_MS	300000
+/* a backup is three guest round trips of up to 10 s each */
+#define IC_BACKUP_TIMEOUT_MS	40000
 
 /* The options a command allows; anything else is a usage error. */
 struct ic_opts {
@@ -159,6 +161,17 @@ static int run_copy(const struct enlctl *e, int argc, char **argv)
 				   o.overwrite ? 4 : 3, w);
 }
 
+static int run_backup(const struct enlctl *e, int argc, char **argv)
+{
+	const char *w[1] = { "backup" };
+	struct ic_opts o;
+
+	if (parse_opts(argc, argv, "", &o) < argc)
+		enlctl_usage_error("unexpected argument", argv[optind]);
+	return enlctl_daemon_words(e, IC_DAEMON, IC_BACKUP_TIMEOUT_MS, "backup",
+				   1, w);
+}
+
 static const struct enlctl_cmd ic_cmds[] = {
 	{ "shutdown", "[--reboot] [--force]",
 	  "power the guest off (or reboot it) through the shutdown service",
@@ -170,6 +183,9 @@ static const struct enlctl_cmd ic_cmds[] = {
 	  "the guest's KVP pools (list: also its intrinsic data)", run_kvp },
 	{ "copy", "HOSTFILE GUESTPATH [--overwrite]",
 	  "copy a host file into the guest (file-copy service)", run_copy },
+	{ "backup", "",
+	  "VSS: the guest's daemon freezes its file systems, then thaws them",
+	  run_backup },
 };
 
 ENLCTL_GROUP(ic, ic_cmds);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * enl-icvsp: the integration-services daemon.  One struct ic_service per
- * IC (heartbeat.c; shutdown, timesync, KVP, VSS later, one file each); the
+ * IC (heartbeat.c, shutdown.c, timesync.c, kvp.c, fcopy.c, vss.c); the
  * framework in icvsp.c offers each service's channel, runs the version
  * NEGOTIATE exchange on every open, matches responses to requests and
  * hands the service its own messages, timer and status.
@@ -109,5 +109,6 @@ extern const struct ic_service ic_shutdown;
 extern const struct ic_service ic_timesync;
 extern const struct ic_service ic_kvp;
 extern const struct ic_service ic_fcopy;
+extern const struct ic_service ic_vss;
 
 #endif

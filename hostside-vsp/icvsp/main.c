@@ -5,9 +5,9 @@
  *   enl-icvsp --vm SOCKET [--instance GUID] [--refuse-open SVC[:N]] [-v|-q]
  *
  * Connects to enl-host's VSP socket, offers the channels of the services
- * (heartbeat, shutdown, timesync, kvp, fcopy; --disable turns some off), takes
+ * (heartbeat, shutdown, timesync, kvp, fcopy, vss; --disable turns some off), takes
  * the operator's commands relayed by enl-host (enlctl shutdown, time,
- * kvp) and serves them until enl-host goes away.  Safe to kill and start
+ * kvp, copy, backup) and serves them until enl-host goes away.  Safe to kill and start
  * again: the channels carry on from the ring state in guest memory.
  */
 #include <errno.h>
@@ -24,7 +24,7 @@ static struct vsp *the_vsp;
 
 /* Every service enl-icvsp serves, in the order they are offered. */
 static const struct ic_service *const services[] = {
-	&ic_heartbeat, &ic_shutdown, &ic_timesync, &ic_kvp, &ic_fcopy,
+	&ic_heartbeat, &ic_shutdown, &ic_timesync, &ic_kvp, &ic_fcopy, &ic_vss,
 };
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 static struct ic_chan *chans[NSERVICES];
@@ -45,7 +45,7 @@ static void parse_disable(char *list, bool *off)
 			if (!strcmp(w, services[i]->name))
 				break;
 		if (i == NSERVICES) {
-			fprintf(stderr, "enl-icvsp: --disable: unknown service %s (heartbeat, shutdown, timesync, kvp, fcopy)\n",
+			fprintf(stderr, "enl-icvsp: --disable: unknown service %s (heartbeat, shutdown, timesync, kvp, fcopy, vss)\n",
 				w);
 			exit(2);
 		}
@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"usage: enl-icvsp --vm SOCKET [--instance GUID] [--wait S]\n"
 		"                 [--disable SVC[,SVC...]] [--refuse-open SERVICE[:N]] [-v|-q]\n"
 		"Serve the Hyper-V integration services (heartbeat, shutdown,\n"
-		"timesync, kvp, fcopy) of the VM whose enl-host listens on SOCKET.\n"
+		"timesync, kvp, fcopy, vss) of the VM whose enl-host listens on SOCKET.\n"
 		"  --disable LIST   do not offer these services (comma separated)\n"
 		"  --vm SOCKET      enl-host's VSP socket\n"
 		"  --instance GUID  heartbeat channel instance GUID\n"

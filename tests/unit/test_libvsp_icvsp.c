@@ -870,11 +870,11 @@ static pid_t spawn_icvsp_args(const char *sock, const char *extra)
 		/* the fake host here answers the heartbeat offer only */
 		if (extra)
 			execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q",
-			      "--disable", "shutdown,timesync,kvp,fcopy",
+			      "--disable", "shutdown,timesync,kvp,fcopy,vss",
 			      "--refuse-open", extra, (char *)NULL);
 		else
 			execl(icvsp_path, "enl-icvsp", "--vm", sock, "-q",
-			      "--disable", "shutdown,timesync,kvp,fcopy", (char *)NULL);
+			      "--disable", "shutdown,timesync,kvp,fcopy,vss", (char *)NULL);
 		_exit(127);
 	}
 	return pid;
