@@ -2,7 +2,7 @@
 /*
  * enl_ic: integration services over VMBus.  ic_main.c owns the channel,
  * the framing and the version negotiation (include/enl/ic.c); each
- * service (heartbeat, later shutdown, timesync, KVP, VSS) is one file
+ * service (heartbeat, shutdown, timesync, KVP, file copy, VSS) is one file
  * that fills a struct enl_ic_service and is listed in ic_main.c.
  */
 #ifndef ENL_IC_H
@@ -77,5 +77,6 @@ extern const struct enl_ic_service enl_ic_shutdown;
 extern const struct enl_ic_service enl_ic_timesync;
 extern const struct enl_ic_service enl_ic_kvp;
 extern const struct enl_ic_service enl_ic_fcopy;
+extern const struct enl_ic_service enl_ic_vss;
 
 #endif

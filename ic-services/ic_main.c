@@ -27,6 +27,7 @@ static const struct enl_ic_service *const enl_ic_services[] = {
 	&enl_ic_timesync,
 	&enl_ic_kvp,
 	&enl_ic_fcopy,
+	&enl_ic_vss,
 };
 
 static const struct enl_ic_version enl_ic_fw_versions[] = ENL_IC_FW_VERSIONS;
@@ -252,6 +253,7 @@ static const struct enl_vmbus_device_id enl_ic_ids[] = {
 	{ .guid = ENL_GUID_TIMESYNC, .driver_data = 2 },
 	{ .guid = ENL_GUID_KVP, .driver_data = 3 },
 	{ .guid = ENL_GUID_FCOPY, .driver_data = 4 },
+	{ .guid = ENL_GUID_VSS, .driver_data = 5 },
 	{ }
 };
 
@@ -279,10 +281,11 @@ static void __exit enl_ic_exit(void)
 module_init(enl_ic_init);
 module_exit(enl_ic_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("enlighten integration services (heartbeat, shutdown, time sync, KVP, file copy)");
+MODULE_DESCRIPTION("enlighten integration services (heartbeat, shutdown, time sync, KVP, file copy, VSS)");
 /* modalias vmbus:<class GUID bytes in hex>, for udev and modprobe */
 MODULE_ALIAS("vmbus:394f16571591784eab55382f3bd5422d");
 MODULE_ALIAS("vmbus:31600b0e13523449818b38d90ced39db");
 MODULE_ALIAS("vmbus:30e62795aed07b49adcee80ab0175caf");
 MODULE_ALIAS("vmbus:e7f4a0a9455a964db8278a841e8c03e6");
 MODULE_ALIAS("vmbus:e34bd134e4dec8419ae76b174977c192");
+MODULE_ALIAS("vmbus:292efa3523ea364296ae3a6ebacba440");
