@@ -82,6 +82,9 @@ struct world {
 		      const struct enl_icmsg_hdr *h);
 	int answers;
 	u32 sd_flags;
+	int vss_mode;		/* enum vss_guest */
+	u8 vss_ops[16];		/* ops the guest saw */
+	int nvss;
 	u8 ts_flags[64];
 	int nts;
 	struct { u8 pool; char key[64], val[64]; } kvp[8];
@@ -818,6 +821,108 @@ static void test_kvp_e2e(void **state)
 	world_free(w);
 }
 
+/* ---- VSS: enlctl backup against a guest that answers, refuses, keeps
+ * silent or answers garbage ------------------------------------------------ */
+
+static const struct enl_ic_version vss_gv[] = ENL_IC_VSS_VERSIONS;
+
+enum vss_guest { VSS_DAEMON_OK, VSS_NO_DAEMON, VSS_SILENT_FREEZE, VSS_GARBAGE };
+
+static int vss_answer(struct world *w, u8 *pl, u32 plen,
+		      const struct enl_icmsg_hdr *h)
+{
+	u8 op;
+	int r = enl_ic_vss_parse_request(pl, plen, &op);
+
+	assert_int_equal(h->msgver.major, 5);
+	assert_int_equal(r, ENL_IC_VSS_TO_DAEMON);
+	if (w->nvss < 16)
+		w->vss_ops[w->nvss++] = op;
+	switch (w->vss_mode) {
+	case VSS_NO_DAEMON:
+		enl_ic_vss_answer(pl, plen, ENL_IC_STATUS_FAIL, false);
+		return 0;
+	case VSS_SILENT_FREEZE:
+		if (op == ENL_IC_VSS_FREEZE)
+			return 1;	/* never answered */
+		break;
+	case VSS_GARBAGE:
+		/* a response for another operation */
+		enl_ic_vss_answer(pl, plen, 0, true);
+		pl[ENL_IC_BODY_OFF] = ENL_IC_VSS_DELETE;
+		return 0;
+	}
+	enl_ic_vss_answer(pl, plen, 0, true);
+	return 0;
+}
+
+static void test_vss_e2e(void **state)
+{
+	struct world *w = world_new();
+	char text[512];
+	u64 t0;
+
+	w->svc = &ic_vss;
+	w->gv = vss_gv;
+	w->ngv = 1;
+	w->answer = vss_answer;
+	daemon_start(w);
+	host_handshake(w);
+	assert_int_equal(run_cmd(w, "backup", text, sizeof(text)), ENODEV);
+	guest_init_rings(w);
+	host_open(w);
+	RUN_UNTIL(w, w->negotiates >= 1, 3000);
+	RUN_UNTIL(w, !strcmp(kv(w, "vss_state"), "idle"), 2000);
+	assert_string_equal(kv(w, "vss_version"), "5.0");
+
+	/* the daemon freezes and thaws: HOT_BACKUP, FREEZE, THAW in order */
+	assert_int_equal(run_cmd(w, "backup", text, sizeof(text)), 0);
+	assert_non_null(strstr(text, "froze and thawed"));
+	assert_non_null(strstr(text, "hot-backup flags 0x5"));
+	assert_int_equal(w->nvss, 3);
+	assert_int_equal(w->vss_ops[0], ENL_IC_VSS_HOT_BACKUP);
+	assert_int_equal(w->vss_ops[1], ENL_IC_VSS_FREEZE);
+	assert_int_equal(w->vss_ops[2], ENL_IC_VSS_THAW);
+	wait_kv(w, "vss_state", "done");
+	assert_int_equal(run_cmd(w, "backup now", text, sizeof(text)), EINVAL);
+
+	/* no daemon: the guest's refusal, at once */
+	w->vss_mode = VSS_NO_DAEMON;
+	w->nvss = 0;
+	t0 = vsp_now_ms();
+	assert_int_equal(run_cmd(w, "backup", text, sizeof(text)), EIO);
+	assert_true(vsp_now_ms() - t0 < 900);
+	assert_non_null(strstr(text, "guest refused HOT_BACKUP (status 0x80004005)"));
+	assert_int_equal(w->nvss, 1);
+	wait_kv(w, "vss_state", "failed");
+
+	/* FREEZE never answered: ETIMEDOUT after the step's limit, and a
+	 * THAW goes out all the same */
+	w->vss_mode = VSS_SILENT_FREEZE;
+	w->nvss = 0;
+	assert_int_equal(run_cmd(w, "backup", text, sizeof(text)), ETIMEDOUT);
+	assert_non_null(strstr(text, "did not answer FREEZE"));
+	RUN_UNTIL(w, w->nvss >= 3, 2000);
+	assert_int_equal(w->vss_ops[2], ENL_IC_VSS_THAW);
+	wait_kv(w, "vss_state", "timeout");
+
+	/* an answer that is not for our operation: dropped, then a timeout,
+	 * never a success */
+	w->vss_mode = VSS_GARBAGE;
+	w->nvss = 0;
+	assert_int_equal(run_cmd(w, "backup", text, sizeof(text)), ETIMEDOUT);
+	assert_non_null(strstr(text, "did not answer HOT_BACKUP"));
+	assert_int_equal(w->nvss, 1);
+
+	/* and a good guest again */
+	w->vss_mode = VSS_DAEMON_OK;
+	assert_int_equal(run_cmd(w, "backup", text, sizeof(text)), 0);
+	while (host_recv(w, 100) > 0)
+		;
+	daemon_stop(w);
+	world_free(w);
+}
+
 static void test_refuse_open(void **state)
 {
 	struct world *w = world_new();
@@ -1026,6 +1131,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_shutdown_e2e),
 		cmocka_unit_test(test_timesync_e2e),
 		cmocka_unit_test(test_kvp_e2e),
+		cmocka_unit_test(test_vss_e2e),
 		cmocka_unit_test(test_real_binary_kill9),
 		cmocka_unit_test(test_real_binary_refuse),
 	};
