@@ -738,6 +738,7 @@ void vsp_bus_check_deadlines(struct vsp_server *v)
 			enl_err("VSP daemon %s did not release GPADL %#x of relid %u within %d s; disconnecting it",
 				c->name, g->handle, g->relid,
 				VSP_RELEASE_TIMEOUT_MS / 1000);
+			vsp_client_kill(c);
 			c->dead = true;
 		}
 	}

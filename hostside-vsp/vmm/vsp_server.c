@@ -14,6 +14,8 @@
 #include "vsp_server_int.h"
 #include "layout.h"
 
+#include <poll.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -443,6 +446,8 @@ static void client_drop(struct vsp_server *v, unsigned int idx)
 	v->clients[idx] = NULL;
 }
 
+static pid_t peer_pid(int fd);
+
 int vsp_server_adopt(struct vsp_server *v, int fd)
 {
 	struct vsp_client *c;
@@ -459,8 +464,55 @@ int vsp_server_adopt(struct vsp_server *v, int fd)
 	c->fd = fd;
 	c->wake_fd = v->wake_fd;
 	c->since = vsp_now(v);
+	c->pid = peer_pid(fd);
 	v->clients[i] = c;
 	return 0;
+}
+
+/* The peer process of a daemon socket; 0 for a socketpair of our own
+ * (SO_PEERCRED then names us) or when the kernel cannot say. */
+static pid_t peer_pid(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+	    cr.pid <= 0 || cr.pid == getpid())
+		return 0;
+	return cr.pid;
+}
+
+/*
+ * A daemon that does not let go of guest memory in time is killed, not
+ * only disconnected: it maps all of guest RAM, and a frozen daemon that
+ * wakes up later would write its rings and event flags into pages the
+ * guest has freed and reused (seen: a resumed enl-icvsp signalled a relid
+ * that hv_utils was opening again, and the guest oopsed).  Waits (up to
+ * 2 s) until it is gone, so that the guest hears GPADL_TORNDOWN only
+ * then.
+ */
+void vsp_client_kill(struct vsp_client *c)
+{
+	struct pollfd p = { .events = POLLIN };
+	int pfd;
+
+	if (!c->pid)
+		return;
+	pfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	if (kill(c->pid, SIGKILL) < 0) {
+		enl_err("VSP daemon %s (pid %d): cannot kill it: %s; it may still write guest memory",
+			c->name, (int)c->pid, strerror(errno));
+	} else if (pfd >= 0) {
+		p.fd = pfd;
+		if (poll(&p, 1, 2000) <= 0)
+			enl_err("VSP daemon %s (pid %d) still there 2 s after SIGKILL",
+				c->name, (int)c->pid);
+		else
+			enl_err("VSP daemon %s (pid %d) killed", c->name, (int)c->pid);
+	}
+	if (pfd >= 0)
+		close(pfd);
+	c->pid = 0;
 }
 
 static void accept_client(struct vsp_server *v)

@@ -57,7 +57,10 @@ struct vsp_client {
 	struct vsp_qmsg *q_head, *q_tail;
 	size_t q_bytes;
 	int wake_fd;		/* the server's: a vCPU thread queued something */
+	pid_t pid;		/* the peer (SO_PEERCRED), 0 if unknown or us */
 };
+
+void vsp_client_kill(struct vsp_client *c);
 
 /*
  * A CTL_DAEMON on its way: sent to daemon as DAEMON_CMD req_id, answered
