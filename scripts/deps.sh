@@ -43,19 +43,22 @@ KERNELS_MK=$TOP/build/kernels.mk
 # the rest: the test bed (qemu, busybox initramfs, module handling).
 # gcc-12: the compiler Debian built both kernels with (their Kbuild calls
 # it by that name); dwarves: pahole, for 6.12's module BTF; libssl3: the
-# kbuild tools (sign-file).
+# kbuild tools (sign-file); e2fsprogs: the checks read a guest's file
+# system from a disk image (e2fsck -n, debugfs).
 HOST_PKGS=(
 	gcc gcc-12 make libc6-dev libelf-dev bc flex bison dwarves libssl3
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
-	acpica-tools libcmocka-dev dkms socat
+	acpica-tools libcmocka-dev dkms socat e2fsprogs
 )
 
 # User space for the L2 guest images beside busybox: Debian's own
 # hyperv-daemons (the integration services' user-space half, run unmodified
-# on our modules), evtest (input checks), and the libc they need.  Unpacked
-# into $ENL_CACHE/guest-root, never installed on this host.
-GUEST_DEBS=(libc6 libgcc-s1 hyperv-daemons evtest)
+# on our modules), evtest (input checks), e2fsprogs and its libraries (an
+# ext4 file system on a synthetic disk: mke2fs, e2fsck), and the libc they
+# need.  Unpacked into $ENL_CACHE/guest-root, never installed on this host.
+GUEST_DEBS=(libc6 libgcc-s1 hyperv-daemons evtest
+	e2fsprogs libext2fs2 libcom-err2 libblkid1 libuuid1)
 
 log()  { echo "deps: $*" >&2; }
 die()  { echo "deps: $*" >&2; exit 1; }

@@ -14,7 +14,7 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 # modprobe --show-depends on the unpacked Debian tree.
 L1_EARLY_MODULES="virtio_pci 9pnet_virtio 9p"     # the 9p shares
 L1_KVM_MODULES="kvm-amd"                           # irqbypass ccp kvm kvm-amd
-L2_MODULES="hv_vmbus hv_utils hv_storvsc hv_netvsc hid_hyperv hyperv_keyboard msr evdev sd_mod"
+L2_MODULES="hv_vmbus hv_utils hv_storvsc hv_netvsc hid_hyperv hyperv_keyboard msr evdev sd_mod ext4"
 
 die() { echo "nested: $*" >&2; exit 1; }
 
