@@ -16,14 +16,21 @@
 #include <string.h>
 
 #include "enlctl.h"
+#include "hostside-vsp/common/vsp_common.h"
 
 #define IC_DAEMON	"icvsp"
 /* Defaults for enl-host's wait; enl-icvsp's own guest timeouts are
  * shorter (README), so its answer comes first. */
 #define IC_TIMEOUT_MS		15000
 #define IC_COPY_TIMEOUT_MS	300000
-/* a backup is three guest round trips of up to 10 s each */
-#define IC_BACKUP_TIMEOUT_MS	40000
+/* a backup is three guest round trips of up to 10 s each; with DIR the
+ * copy's 120 s besides (enl-icvsp's limits, hostside-vsp/icvsp/vss.c) */
+#define IC_BACKUP_TIMEOUT_MS		40000
+#define IC_BACKUP_COPY_TIMEOUT_MS	160000
+#define STOR_DAEMON			"storvsp"
+#define STOR_TIMEOUT_MS			5000
+/* "backup DIR" and a LUN PATH pair per disk: enl-storvsp's 64 at most */
+#define BACKUP_WORDS			(2 + 2 * 64)
 
 /* The options a command allows; anything else is a usage error. */
 struct ic_opts {
@@ -161,15 +168,65 @@ static int run_copy(const struct enlctl *e, int argc, char **argv)
 				   o.overwrite ? 4 : 3, w);
 }
 
+/*
+ * backup DIR: the VM's disks are what enl-storvsp serves (its "disks"
+ * command: "lun N ro|rw PATH" lines), not something the operator lists;
+ * enl-icvsp gets them with DIR and does the rest (freeze, copy, thaw).
+ */
 static int run_backup(const struct enlctl *e, int argc, char **argv)
 {
-	const char *w[1] = { "backup" };
+	const char *w[BACKUP_WORDS] = { "backup" };
+	char dir[PATH_MAX], *text = NULL, *line, *save = NULL;
+	uint32_t status;
 	struct ic_opts o;
+	int first = parse_opts(argc, argv, "", &o), n = 2, err, rc;
 
-	if (parse_opts(argc, argv, "", &o) < argc)
-		enlctl_usage_error("unexpected argument", argv[optind]);
-	return enlctl_daemon_words(e, IC_DAEMON, IC_BACKUP_TIMEOUT_MS, "backup",
-				   1, w);
+	if (argc - first > 1)
+		enlctl_usage_error("backup takes at most DIR", argv[first + 1]);
+	if (argc == first)
+		return enlctl_daemon_words(e, IC_DAEMON, IC_BACKUP_TIMEOUT_MS,
+					   "backup", 1, w);
+	if (!realpath(argv[first], dir)) {
+		fprintf(stderr, "enlctl: backup: %s: %s\n", argv[first],
+			strerror(errno));
+		return 1;
+	}
+	w[1] = dir;
+	err = vspc_ctl_daemon(e->sock, STOR_DAEMON, STOR_TIMEOUT_MS, "disks",
+			      &status, &text);
+	if (err)
+		return enlctl_conn_error(e, err);
+	if (status) {
+		fprintf(stderr, "enlctl: backup: %s%s", status == ENOENT ?
+			"the VM has no disks (no enl-storvsp)" :
+			"enl-storvsp did not list its disks: ",
+			status == ENOENT ? "" : strerror((int)status));
+		fputs("; nothing frozen\n", stderr);
+		free(text);
+		return 1;
+	}
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *lw[5];
+
+		if (vspc_cmd_split(line, lw, 5) != 4 || strcmp(lw[0], "lun") ||
+		    n + 2 > BACKUP_WORDS) {
+			fprintf(stderr, "enlctl: backup: enl-storvsp's disk list is malformed; nothing frozen\n");
+			free(text);
+			return 1;
+		}
+		w[n++] = lw[1];
+		w[n++] = lw[3];
+	}
+	if (n == 2) {
+		fprintf(stderr, "enlctl: backup: enl-storvsp lists no disk; nothing frozen\n");
+		free(text);
+		return 1;
+	}
+	rc = enlctl_daemon_words(e, IC_DAEMON, IC_BACKUP_COPY_TIMEOUT_MS,
+				 "backup", n, w);
+	free(text);
+	return rc;
 }
 
 static const struct enlctl_cmd ic_cmds[] = {
@@ -183,8 +240,8 @@ static const struct enlctl_cmd ic_cmds[] = {
 	  "the guest's KVP pools (list: also its intrinsic data)", run_kvp },
 	{ "copy", "HOSTFILE GUESTPATH [--overwrite]",
 	  "copy a host file into the guest (file-copy service)", run_copy },
-	{ "backup", "",
-	  "VSS: the guest's daemon freezes its file systems, then thaws them",
+	{ "backup", "[DIR]",
+	  "VSS: the guest freezes its file systems, every disk image is copied into DIR (reflink where it can), the guest thaws",
 	  run_backup },
 };
 

@@ -261,7 +261,8 @@ static const struct vsp_chan_ops ic_chan_ops = {
 	.on_rescind = on_rescind,
 };
 
-#define IC_CMD_WORDS 8
+/* backup DIR and a LUN PATH pair for each of 64 disks */
+#define IC_CMD_WORDS 130
 
 void ic_command(struct ic_chan *const *ics, unsigned int n, struct vsp *v,
 		u32 req_id, const char *line)
@@ -338,6 +339,12 @@ int ic_offer(struct vsp *v, const struct ic_service *svc,
 	ic_status(ic, "state", "offered");
 	*out = ic;
 	return 0;
+}
+
+void ic_stop(struct ic_chan *ic)
+{
+	if (ic && ic->state == IC_READY && ic->svc->on_stop)
+		ic->svc->on_stop(ic);
 }
 
 void ic_free(struct ic_chan *ic)

@@ -33,6 +33,9 @@ struct ic_service {
 	void (*on_timer)(struct ic_chan *ic);
 	/* The channel closed; the service's state is reset after this. */
 	void (*on_close)(struct ic_chan *ic);
+	/* The daemon stops (ic_stop), the connection still up: last words
+	 * to the guest (VSS thaws a guest it froze). */
+	void (*on_stop)(struct ic_chan *ic);
 	/*
 	 * An operator command (enlctl, relayed): words[0] is the service's
 	 * command word, the rest its arguments, decoded.  Called only while
@@ -74,6 +77,10 @@ struct ic_chan {
 int ic_offer(struct vsp *v, const struct ic_service *svc,
 	     const enl_guid_t *instance, int refuse_opens, struct ic_chan **out);
 
+/* The daemon is stopping: the service's on_stop, while READY.  Before
+ * vsp_free(). */
+void ic_stop(struct ic_chan *ic);
+
 /* Free what ic_offer() allocated; after vsp_free() of its connection. */
 void ic_free(struct ic_chan *ic);
 
@@ -102,6 +109,22 @@ static inline void *ic_priv(struct ic_chan *ic) { return ic->priv; }
 #define IC_FIRST_SIGNAL_MS	200	/* extra signal after open */
 #define IC_NEGOTIATE_TICK_MS	1000	/* signal again while unanswered */
 #define IC_NEGOTIATE_RESEND	5	/* ticks before sending it again */
+
+/* A disk image's copy (imgcopy.c, `enlctl backup DIR`). */
+struct img_copy_result {
+	u64 size;		/* the image's bytes */
+	u64 copied;		/* data bytes written (holes not counted) */
+	bool reflinked;		/* FICLONE: extents shared, nothing copied */
+};
+
+/*
+ * Copy src (a regular file or block device) into the new file dst (never
+ * over an existing one): FICLONE where it works, else data only (holes
+ * stay holes), then fsync.  0, or -errno with a one-line reason in err;
+ * dst does not exist after a failure.
+ */
+int img_copy(const char *src, const char *dst, struct img_copy_result *res,
+	     char *err, size_t err_len);
 
 /* services */
 extern const struct ic_service ic_heartbeat;

@@ -5,7 +5,7 @@
 ICVSP_DIR  := hostside-vsp/icvsp
 ICVSP_SRCS := $(ICVSP_DIR)/main.c $(ICVSP_DIR)/icvsp.c $(ICVSP_DIR)/heartbeat.c \
 	      $(ICVSP_DIR)/shutdown.c $(ICVSP_DIR)/timesync.c $(ICVSP_DIR)/kvp.c \
-	      $(ICVSP_DIR)/fcopy.c $(ICVSP_DIR)/vss.c
+	      $(ICVSP_DIR)/fcopy.c $(ICVSP_DIR)/vss.c $(ICVSP_DIR)/imgcopy.c
 ICVSP_OBJS := $(patsubst %.c,$(OBJ)/icvsp/%.o,$(ICVSP_SRCS))
 
 daemons: $(BIN)/enl-icvsp

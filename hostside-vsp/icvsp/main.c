@@ -248,6 +248,8 @@ int main(int argc, char **argv)
 	vsp_set_command_handler(the_vsp, on_command, NULL);
 
 	err = vsp_run(the_vsp);
+	for (i = 0; i < NSERVICES; i++)
+		ic_stop(chans[i]);
 	vsp_free(the_vsp);
 	for (i = 0; i < NSERVICES; i++)
 		ic_free(chans[i]);

@@ -12,14 +12,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "storvsp.h"
 #include "hostside-vsp/lib/vsp.h"
+#include "hostside-vsp/common/vsp_common.h"
 
 /* Stable instance GUID: how a restarted daemon gets its channel back. */
 static const enl_guid_t scsi_instance =
@@ -442,6 +445,59 @@ static int open_disks(struct storvsp *s)
 	return 0;
 }
 
+/*
+ * Operator commands (relayed by enl-host): "disks" lists every disk as
+ * one line of words "lun N ro|rw PATH", PATH the open image's absolute
+ * path as the kernel names it (a relative --disk does not depend on our
+ * working directory), each word encoded as on a command line.  enlctl
+ * backup copies exactly these.
+ */
+static void on_command(struct vsp *v, u32 req_id, const char *cmd, void *priv)
+{
+	struct storvsp *s = priv;
+	char *text, line[VSP_CMD_LEN], num[12];
+	size_t len = 0, cap = (size_t)s->ndisks * (sizeof(line) + 1) + 1;
+	unsigned int i;
+
+	if (strcmp(cmd, "disks")) {
+		vsp_command_reply(v, req_id, ENOENT, "unknown command (storvsp knows: disks)");
+		return;
+	}
+	text = calloc(1, cap);
+	if (!text) {
+		vsp_command_reply(v, req_id, ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < s->ndisks; i++) {
+		char link[32], path[PATH_MAX];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", s->be[i].fd);
+		n = readlink(link, path, sizeof(path) - 1);
+		if (n <= 0 || path[0] != '/') {
+			vsp_command_reply(v, req_id, EIO, "lun %d: its image's path is unknown",
+					  s->spec[i].lun);
+			free(text);
+			return;
+		}
+		path[n] = '\0';
+		line[0] = '\0';
+		snprintf(num, sizeof(num), "%d", s->spec[i].lun);
+		if (vspc_cmd_encode(line, sizeof(line), "lun") ||
+		    vspc_cmd_encode(line, sizeof(line), num) ||
+		    vspc_cmd_encode(line, sizeof(line), s->spec[i].ro ? "ro" : "rw") ||
+		    vspc_cmd_encode(line, sizeof(line), path)) {
+			vsp_command_reply(v, req_id, ENAMETOOLONG, "lun %d: path too long",
+					  s->spec[i].lun);
+			free(text);
+			return;
+		}
+		len += (size_t)snprintf(text + len, cap - len, "%s\n", line);
+	}
+	vsp_command_reply(v, req_id, 0, "%s", text);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -566,6 +622,7 @@ int main(int argc, char **argv)
 	vsp_info("SCSI controller offered as relid %u, %u disk(s)",
 		 vsp_chan_relid(s.primary), s.ndisks);
 	publish(&s);
+	vsp_set_command_handler(the_vsp, on_command, &s);
 
 	err = vsp_run(the_vsp);
 	/* what the threads still run may send and touch guest RAM: first */

@@ -26,6 +26,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <cmocka.h>
@@ -83,6 +84,10 @@ struct world {
 	int answers;
 	u32 sd_flags;
 	int vss_mode;		/* enum vss_guest */
+	/* at FREEZE the guest's answer first breaks this image: "unlink"
+	 * removes it (the copy fails), "fifo" puts a FIFO there (the copy
+	 * blocks until its limit) */
+	const char *vss_break, *vss_break_how;
 	u8 vss_ops[16];		/* ops the guest saw */
 	int nvss;
 	u8 ts_flags[64];
@@ -838,6 +843,12 @@ static int vss_answer(struct world *w, u8 *pl, u32 plen,
 	assert_int_equal(r, ENL_IC_VSS_TO_DAEMON);
 	if (w->nvss < 16)
 		w->vss_ops[w->nvss++] = op;
+	if (op == ENL_IC_VSS_FREEZE && w->vss_break) {
+		assert_int_equal(unlink(w->vss_break), 0);
+		if (!strcmp(w->vss_break_how, "fifo"))
+			assert_int_equal(mkfifo(w->vss_break, 0600), 0);
+		w->vss_break = NULL;
+	}
 	switch (w->vss_mode) {
 	case VSS_NO_DAEMON:
 		enl_ic_vss_answer(pl, plen, ENL_IC_STATUS_FAIL, false);
@@ -854,6 +865,69 @@ static int vss_answer(struct world *w, u8 *pl, u32 plen,
 	}
 	enl_ic_vss_answer(pl, plen, 0, true);
 	return 0;
+}
+
+/* An image: size bytes, data (0x5a..) at the offsets given, holes between. */
+static void make_image(const char *path, off_t size, const off_t *data, int n)
+{
+	u8 blk[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < n; i++) {
+		memset(blk, 0x5a + i, sizeof(blk));
+		assert_int_equal(pwrite(fd, blk, sizeof(blk), data[i]), (ssize_t)sizeof(blk));
+	}
+	assert_int_equal(ftruncate(fd, size), 0);
+	close(fd);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	char cmd[2600];
+
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+	return system(cmd) == 0;
+}
+
+/* imgcopy.c: holes stay holes, never over a file, only files and disks */
+static void test_img_copy(void **state)
+{
+	char dir[] = "/tmp/enl-imgcopy.XXXXXX", src[300], dst[300], err[600];
+	const off_t data[] = { 0, 5 << 20, (16 << 20) - 4096 };
+	struct img_copy_result r;
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/src.img", dir);
+	snprintf(dst, sizeof(dst), "%s/dst.img", dir);
+	make_image(src, 16 << 20, data, 3);
+	assert_int_equal(img_copy(src, dst, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.size, 16 << 20);
+	assert_true(same_file(src, dst));
+	assert_int_equal(stat(dst, &st), 0);
+	assert_int_equal(st.st_size, 16 << 20);
+	if (!r.reflinked) {
+		/* the data extents only (the file system's blocks may be larger) */
+		assert_true(r.copied < (2 << 20));
+		assert_true(st.st_blocks * 512 < (4 << 20));
+	}
+	/* never over an existing file, which stays as it was */
+	assert_int_equal(img_copy(src, dst, &r, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "cannot create"));
+	assert_true(same_file(src, dst));
+	unlink(dst);
+	/* a missing source, a directory */
+	assert_int_equal(img_copy("/nonexistent/x.img", dst, &r, err, sizeof(err)), -ENOENT);
+	assert_int_equal(img_copy(dir, dst, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(access(dst, F_OK), -1);
+	/* an empty image */
+	make_image(src, 0, NULL, 0);
+	assert_int_equal(img_copy(src, dst, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.size, 0);
+	unlink(dst);
+	unlink(src);
+	rmdir(dir);
 }
 
 static void test_vss_e2e(void **state)
@@ -921,6 +995,131 @@ static void test_vss_e2e(void **state)
 		;
 	daemon_stop(w);
 	world_free(w);
+}
+
+/* backup DIR LUN PATH...: the copy between FREEZE and THAW, every check
+ * before the FREEZE, a failed or overlong copy removed and the guest
+ * thawed all the same */
+static void test_vss_backup_dir(void **state)
+{
+	struct world *w = world_new();
+	char top[] = "/tmp/enl-backup.XXXXXX", a[64], b[64], out[64];
+	char cmd[1200], text[4096], p[1200];
+	const off_t data[] = { 0, 3 << 20 };
+
+	assert_non_null(mkdtemp(top));
+	snprintf(a, sizeof(a), "%s/a", top);
+	snprintf(b, sizeof(b), "%s/b", top);
+	snprintf(out, sizeof(out), "%s/out", top);
+	assert_int_equal(mkdir(a, 0700), 0);
+	assert_int_equal(mkdir(b, 0700), 0);
+	assert_int_equal(mkdir(out, 0700), 0);
+	snprintf(p, sizeof(p), "%s/disk.img", a);
+	make_image(p, 8 << 20, data, 2);
+	snprintf(p, sizeof(p), "%s/disk.img", b);
+	make_image(p, 1 << 20, data, 1);
+	snprintf(p, sizeof(p), "%s/other.img", a);
+	make_image(p, 1 << 20, data, 1);
+
+	w->svc = &ic_vss;
+	w->gv = vss_gv;
+	w->ngv = 1;
+	w->answer = vss_answer;
+	daemon_start(w);
+	host_handshake(w);
+	guest_init_rings(w);
+	host_open(w);
+	RUN_UNTIL(w, w->negotiates >= 1, 3000);
+	RUN_UNTIL(w, !strcmp(kv(w, "vss_state"), "idle"), 2000);
+
+	/* two images named alike get lun prefixes; the third keeps its name */
+	snprintf(cmd, sizeof(cmd), "backup %s 0 %s/disk.img 3 %s/disk.img 5 %s/other.img",
+		 out, a, b, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), 0);
+	assert_non_null(strstr(text, "froze and thawed"));
+	assert_non_null(strstr(text, "3 disk(s) copied"));
+	assert_non_null(strstr(text, "lun 3: "));
+	assert_int_equal(w->nvss, 3);
+	assert_int_equal(w->vss_ops[1], ENL_IC_VSS_FREEZE);
+	assert_int_equal(w->vss_ops[2], ENL_IC_VSS_THAW);
+	snprintf(p, sizeof(p), "%s/lun0-disk.img", out);
+	snprintf(cmd, sizeof(cmd), "%s/disk.img", a);
+	assert_true(same_file(cmd, p));
+	snprintf(p, sizeof(p), "%s/lun3-disk.img", out);
+	snprintf(cmd, sizeof(cmd), "%s/disk.img", b);
+	assert_true(same_file(cmd, p));
+	snprintf(p, sizeof(p), "%s/other.img", out);
+	snprintf(cmd, sizeof(cmd), "%s/other.img", a);
+	assert_true(same_file(cmd, p));
+	wait_kv(w, "vss_state", "done");
+
+	/* refusals before any FREEZE: the guest sees nothing */
+	w->nvss = 0;
+	snprintf(cmd, sizeof(cmd), "backup %s 5 %s/other.img", out, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EEXIST);
+	assert_non_null(strstr(text, "nothing frozen"));
+	snprintf(cmd, sizeof(cmd), "backup %s/none 0 %s/other.img", top, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), ENOENT);
+	snprintf(cmd, sizeof(cmd), "backup %s 0 %s/missing.img", top, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), ENOENT);
+	snprintf(cmd, sizeof(cmd), "backup %s 0 %s", top, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EINVAL);
+	snprintf(cmd, sizeof(cmd), "backup rel 0 %s/other.img", a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EINVAL);
+	snprintf(cmd, sizeof(cmd), "backup %s 0 rel.img", top);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EINVAL);
+	snprintf(cmd, sizeof(cmd), "backup %s 1 %s/other.img 1 %s/disk.img", top, a, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EINVAL);
+	snprintf(cmd, sizeof(cmd), "backup %s 64 %s/other.img", top, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EINVAL);
+	snprintf(cmd, sizeof(cmd), "backup %s -1 %s/other.img", top, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EINVAL);
+	snprintf(cmd, sizeof(cmd), "backup %s 0", top);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EINVAL);
+	snprintf(cmd, sizeof(cmd), "backup %s", top);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EINVAL);
+	snprintf(cmd, sizeof(cmd), "backup %s/other.img 0 %s/other.img", a, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), ENOTDIR);
+	assert_int_equal(w->nvss, 0);
+
+	/* an image gone at FREEZE: the copy fails, nothing is left in DIR
+	 * (the first image's copy is removed too), the guest is thawed */
+	snprintf(cmd, sizeof(cmd), "%s/new", top);
+	assert_int_equal(mkdir(cmd, 0700), 0);
+	snprintf(p, sizeof(p), "%s/disk.img", b);
+	w->vss_break = p;
+	w->vss_break_how = "unlink";
+	snprintf(cmd, sizeof(cmd), "backup %s/new 0 %s/other.img 1 %s/disk.img", top, a, b);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), EIO);
+	assert_non_null(strstr(text, "failed; guest froze and thawed"));
+	assert_non_null(strstr(text, "lun 1: cannot open"));
+	assert_int_equal(w->nvss, 3);
+	assert_int_equal(w->vss_ops[2], ENL_IC_VSS_THAW);
+	snprintf(p, sizeof(p), "%s/new/other.img", top);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/new/disk.img", top);
+	assert_int_equal(access(p, F_OK), -1);
+	wait_kv(w, "vss_state", "failed");
+
+	/* a copy that never ends: stopped at its limit, thawed */
+	w->nvss = 0;
+	snprintf(p, sizeof(p), "%s/other.img", a);
+	w->vss_break = p;
+	w->vss_break_how = "fifo";
+	snprintf(cmd, sizeof(cmd), "backup %s/new 0 %s/other.img", top, a);
+	assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), ETIMEDOUT);
+	assert_non_null(strstr(text, "copy not done within"));
+	assert_int_equal(w->nvss, 3);
+	assert_int_equal(w->vss_ops[2], ENL_IC_VSS_THAW);
+	snprintf(p, sizeof(p), "%s/new/other.img", top);
+	assert_int_equal(access(p, F_OK), -1);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	while (host_recv(w, 100) > 0)
+		;
+	daemon_stop(w);
+	world_free(w);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void test_refuse_open(void **state)
@@ -1132,6 +1331,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_timesync_e2e),
 		cmocka_unit_test(test_kvp_e2e),
 		cmocka_unit_test(test_vss_e2e),
+		cmocka_unit_test(test_vss_backup_dir),
+		cmocka_unit_test(test_img_copy),
 		cmocka_unit_test(test_real_binary_kill9),
 		cmocka_unit_test(test_real_binary_refuse),
 	};

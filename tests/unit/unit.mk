@@ -36,9 +36,9 @@ UNIT_SRCS_test_libvsp := $(LIBVSP_SRCS)
 UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
 	hostside-vsp/icvsp/heartbeat.c hostside-vsp/icvsp/shutdown.c \
 	hostside-vsp/icvsp/timesync.c hostside-vsp/icvsp/kvp.c hostside-vsp/icvsp/fcopy.c \
-	hostside-vsp/icvsp/vss.c
-# the VSS test waits out a step's timeout: 1 s there, not 10
-$(UNIT_BUILD)/obj/hostside-vsp/icvsp/vss.o: UNIT_CFLAGS += -DVSS_STEP_TIMEOUT_MS=1000
+	hostside-vsp/icvsp/vss.c hostside-vsp/icvsp/imgcopy.c
+# the VSS test waits out a step's timeout: 1 s there, not 10; a copy 2 s
+$(UNIT_BUILD)/obj/hostside-vsp/icvsp/vss.o: UNIT_CFLAGS += -DVSS_STEP_TIMEOUT_MS=1000 -DVSS_COPY_TIMEOUT_MS=2000
 UNIT_SRCS_test_libvsp_chans := $(LIBVSP_SRCS)
 $(UNIT_BUILD)/test_libvsp_chans: UNIT_CFLAGS += $(UNIT_SANITIZE)
 # These run under ASan/UBSan (their objects inherit the flags).
