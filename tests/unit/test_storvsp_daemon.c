@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/un.h>
@@ -263,6 +264,37 @@ static void test_daemon_e2e(void **state)
 		       strstr(h.last_val, "rd=4096");
 	}
 	assert_true(seen);
+
+	/* "disks": the image's absolute path, as enlctl backup copies it */
+	{
+		static struct vsp_daemon_cmd cmd;
+		const struct vsp_daemon_reply *rep = (const void *)h.buf;
+		char want[PATH_MAX + 20], real[PATH_MAX];
+		int t;
+
+		assert_non_null(realpath(img, real));
+		snprintf(want, sizeof(want), "lun 0 rw %s\n", real);
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.hdr.type = VSP_DAEMON_CMD;
+		cmd.hdr.len = sizeof(cmd);
+		cmd.req_id = 7;
+		strcpy(cmd.cmd, "disks");
+		fk_send(h.fd, &cmd, sizeof(cmd), NULL, 0);
+		while ((t = fk_recv(&h, 5000)) > 0 && t != VSP_DAEMON_REPLY)
+			;
+		assert_int_equal(t, VSP_DAEMON_REPLY);
+		assert_int_equal(rep->req_id, 7);
+		assert_int_equal(rep->status, 0);
+		assert_string_equal(rep->text, want);
+		cmd.req_id = 8;
+		strcpy(cmd.cmd, "format");
+		fk_send(h.fd, &cmd, sizeof(cmd), NULL, 0);
+		while ((t = fk_recv(&h, 5000)) > 0 && t != VSP_DAEMON_REPLY)
+			;
+		assert_int_equal(t, VSP_DAEMON_REPLY);
+		assert_int_equal(rep->req_id, 8);
+		assert_int_equal(rep->status, ENOENT);
+	}
 
 	close(h.fd);		/* enl-host goes away: the daemon exits 0 */
 	assert_int_equal(waitpid(pid, &status, 0), pid);
