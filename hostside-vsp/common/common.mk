@@ -20,4 +20,17 @@ $(OBJ)/common/%.o: $(TOP)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
+# The VM file (vmconf.c), for enl-host and the daemons; it checks disks
+# with enl-storvsp's --disk parser.
+VMCONF_SRCS := $(VSP_COMMON_DIR)/vmconf.c hostside-vsp/storvsp/spec.c
+VMCONF_OBJS := $(patsubst %.c,$(OBJ)/common/%.o,$(VMCONF_SRCS))
+VMCONF_OBJ  := $(firstword $(VMCONF_OBJS))
+
+# cmocka: tests/unit/test_vmconf.c (unit.mk comes later)
+UNIT_SRCS_test_vmconf := $(VMCONF_SRCS)
+# it also runs the real programs with bad files
+$(BUILD)/tests/unit/test_vmconf: | $(BIN)/enl-host $(BIN)/enl-storvsp $(BIN)/enl-icvsp $(BIN)/enlctl
+$(BUILD)/tests/unit/test_vmconf: UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
+
+-include $(VMCONF_OBJS:.o=.d)
 -include $(VSP_COMMON_OBJS:.o=.d) $(VMBUS_VERSIONS_OBJ:.o=.d)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostside-vsp/common/vmconf.h"
 #include "enlctl.h"
 #include "hostside-vsp/common/vsp_common.h"
 
@@ -37,7 +38,7 @@ static void usage(FILE *f)
 	unsigned int g, i;
 
 	fprintf(f,
-		"usage: enlctl --vm SOCKET [--timeout MS] COMMAND [ARGS...]\n"
+		"usage: enlctl --vm SOCKET|NAME [--timeout MS] COMMAND [ARGS...]\n"
 		"Ask a running enl-host, or one of its daemons, about its VM.\n"
 		"commands:\n");
 	for (g = 0; g < NGROUPS; g++) {
@@ -50,7 +51,8 @@ static void usage(FILE *f)
 	}
 	fprintf(f,
 		"options:\n"
-		"  --vm SOCKET       enl-host's VSP socket\n"
+		"  --vm SOCKET|NAME  enl-host's VSP socket, or the name of a VM whose\n"
+		"                    socket is /run/enlighten/NAME.sock\n"
 		"  --timeout MS      how long a daemon may take to answer\n"
 		"                    (default: the command's, at most %u)\n"
 		"  -h, --help        this text\n"
@@ -140,6 +142,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct enlctl e = { 0 };
+	static char sock[4096];
 	const char *cmd;
 	unsigned int g, i;
 	char *end;
@@ -152,7 +155,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			e.sock = optarg;
+			/* a VM's name stands for its socket under /run/enlighten */
+			if (vmconf_socket_of(optarg, sock, sizeof(sock)) < 0)
+				enlctl_usage_error("--vm takes a socket path or a VM name ([A-Za-z0-9_.-])",
+						   optarg);
+			e.sock = sock;
 			break;
 		case 't':
 			errno = 0;
@@ -188,7 +195,7 @@ int main(int argc, char **argv)
 			if (strcmp(k->name, cmd))
 				continue;
 			if (!e.sock)
-				enlctl_usage_error("--vm SOCKET is required", NULL);
+				enlctl_usage_error("--vm SOCKET|NAME is required", NULL);
 			/* The command parses its own options after argv[0];
 			 * optind 0 makes getopt start afresh. */
 			argc -= optind;

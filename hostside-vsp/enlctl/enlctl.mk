@@ -13,7 +13,7 @@ $(OBJ)/enlctl/%.o: $(TOP)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
-$(BIN)/enlctl: $(ENLCTL_OBJS) $(VSP_COMMON_OBJS)
+$(BIN)/enlctl: $(ENLCTL_OBJS) $(VSP_COMMON_OBJS) $(VMCONF_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
 

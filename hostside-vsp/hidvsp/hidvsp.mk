@@ -13,7 +13,7 @@ $(OBJ)/hidvsp/%.o: $(TOP)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
-$(BIN)/enl-hidvsp: $(HIDVSP_OBJS) $(LIBVSP_A)
+$(BIN)/enl-hidvsp: $(HIDVSP_OBJS) $(VMCONF_OBJS) $(LIBVSP_A)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hostside-vsp/common/vmconf.h"
 #include "hidvsp.h"
 #include "hostside-vsp/common/vsp_common.h"
 
@@ -37,10 +38,12 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: enl-hidvsp --vm SOCKET [--wait S] [-v|-q]\n"
+		"usage: enl-hidvsp {--vm SOCKET|NAME | --config FILE} [--wait S] [-v|-q]\n"
 		"Serve the synthetic mouse and keyboard of the VM whose enl-host\n"
 		"listens on SOCKET; input comes from `enlctl input ...`.\n"
-		"  --vm SOCKET   enl-host's VSP socket\n"
+		"  --vm SOCKET   enl-host's VSP socket, or a VM name (its socket is\n"
+		"                /run/enlighten/NAME.sock)\n"
+		"  --config FILE the VM's file: its socket; input = no: exit at once\n"
 		"  --wait S      wait up to S seconds (0: for ever) for the socket\n"
 		"  -v, --verbose log more\n"
 		"  -q, --quiet   log errors only\n"
@@ -143,6 +146,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vm", required_argument, NULL, 'm' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -152,7 +156,9 @@ int main(int argc, char **argv)
 	static const enl_guid_t mouse_class = ENL_GUID_MOUSE;
 	static const enl_guid_t kbd_class = ENL_GUID_KEYBOARD;
 	static struct hid_vsp h;
-	const char *sock = NULL;
+	const char *sock = NULL, *vm_arg = NULL, *conf_path = NULL;
+	static struct vmconf conf;
+	static char sock_buf[4096];
 	struct sigaction sa;
 	long wait_s = -1;
 	int c, err;
@@ -161,7 +167,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			sock = optarg;
+			vm_arg = optarg;
+			break;
+		case 'C':
+			conf_path = optarg;
 			break;
 		case 'w': {
 			char *end;
@@ -190,8 +199,14 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument", argv[optind]);
-	if (!sock)
-		bad_usage("--vm SOCKET is required", NULL);
+	if (vmconf_daemon_socket("enl-hidvsp", vm_arg, conf_path, &conf, sock_buf,
+				 sizeof(sock_buf)) < 0)
+		return 2;
+	sock = sock_buf;
+	if (conf_path && !conf.input_on) {
+		fprintf(stderr, "enl-hidvsp: %s says input = no: nothing to serve\n", conf_path);
+		return 0;
+	}
 
 	vsp_set_log_name("enl-hidvsp");
 	memset(&sa, 0, sizeof(sa));

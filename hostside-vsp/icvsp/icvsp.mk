@@ -14,7 +14,7 @@ $(OBJ)/icvsp/%.o: $(TOP)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
-$(BIN)/enl-icvsp: $(ICVSP_OBJS) $(LIBVSP_A)
+$(BIN)/enl-icvsp: $(ICVSP_OBJS) $(VMCONF_OBJS) $(LIBVSP_A)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
 

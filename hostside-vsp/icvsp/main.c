@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hostside-vsp/common/vmconf.h"
 #include "icvsp.h"
 
 static struct vsp *the_vsp;
@@ -62,12 +63,14 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: enl-icvsp --vm SOCKET [--instance GUID] [--wait S]\n"
+		"usage: enl-icvsp {--vm SOCKET|NAME | --config FILE} [--instance GUID] [--wait S]\n"
 		"                 [--disable SVC[,SVC...]] [--refuse-open SERVICE[:N]] [-v|-q]\n"
 		"Serve the Hyper-V integration services (heartbeat, shutdown,\n"
 		"timesync, kvp, fcopy, vss) of the VM whose enl-host listens on SOCKET.\n"
 		"  --disable LIST   do not offer these services (comma separated)\n"
-		"  --vm SOCKET      enl-host's VSP socket\n"
+		"  --vm SOCKET      enl-host's VSP socket, or a VM name (its socket is\n"
+		"                   /run/enlighten/NAME.sock)\n"
+		"  --config FILE    the VM's file: its socket; ic = no: exit at once\n"
 		"  --instance GUID  heartbeat channel instance GUID\n"
 		"                   (default: the fixed one, stable across restarts)\n"
 		"  --wait S         wait up to S seconds (0: for ever) for the VM's\n"
@@ -133,6 +136,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vm", required_argument, NULL, 'm' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "instance", required_argument, NULL, 'i' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "refuse-open", required_argument, NULL, 'r' },
@@ -142,7 +146,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = NULL;
+	const char *sock = NULL, *vm_arg = NULL, *conf_path = NULL;
+	static struct vmconf conf;
+	static char sock_buf[4096];
 	enl_guid_t instance;
 	bool have_instance = false;
 	bool off[NSERVICES] = { false };
@@ -156,7 +162,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			sock = optarg;
+			vm_arg = optarg;
+			break;
+		case 'C':
+			conf_path = optarg;
 			break;
 		case 'i':
 			if (vsp_guid_parse(optarg, &instance))
@@ -197,8 +206,14 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument", argv[optind]);
-	if (!sock)
-		bad_usage("--vm SOCKET is required", NULL);
+	if (vmconf_daemon_socket("enl-icvsp", vm_arg, conf_path, &conf, sock_buf,
+				 sizeof(sock_buf)) < 0)
+		return 2;
+	sock = sock_buf;
+	if (conf_path && !conf.ic_on) {
+		fprintf(stderr, "enl-icvsp: %s says ic = no: nothing to serve\n", conf_path);
+		return 0;
+	}
 
 	vsp_set_log_name("enl-icvsp");
 	memset(&sa, 0, sizeof(sa));

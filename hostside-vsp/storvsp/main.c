@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostside-vsp/common/vmconf.h"
 #include "storvsp.h"
 #include "hostside-vsp/lib/vsp.h"
 #include "hostside-vsp/common/vsp_common.h"
@@ -362,10 +363,14 @@ static int gpa_iov(void *ctx, const struct enl_pkt_gpa_range *r,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: enl-storvsp --vm SOCKET --disk PATH[,ro][,lun=N][,serial=S]... [--wait S] [-v|-q]\n"
+		"usage: enl-storvsp {--vm SOCKET|NAME | --config FILE}\n"
+		"                   [--disk PATH[,ro][,lun=N][,serial=S]...] [--wait S] [-v|-q]\n"
 		"Serve a synthetic SCSI controller with file-backed disks to the VM\n"
 		"whose enl-host listens on SOCKET.\n"
-		"  --vm SOCKET   enl-host's VSP socket\n"
+		"  --vm SOCKET   enl-host's VSP socket, or a VM name (its socket is\n"
+		"                /run/enlighten/NAME.sock)\n"
+		"  --config FILE the VM's file: its socket and, without --disk, its\n"
+		"                disks (none: exit at once)\n"
 		"  --disk SPEC   a raw image or block device; ro: read-only; lun=N:\n"
 		"                0..63 (default: the next free); serial=S: VPD serial\n"
 		"                (up to 20 printable characters); repeatable\n"
@@ -502,6 +507,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vm", required_argument, NULL, 'm' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -511,7 +517,9 @@ int main(int argc, char **argv)
 	};
 	static struct storvsp s;
 	struct vsp_offer_params p;
-	const char *sock = NULL;
+	const char *sock = NULL, *vm_arg = NULL, *conf_path = NULL;
+	static struct vmconf conf;
+	static char sock_buf[4096];
 	struct sigaction sa;
 	long wait_s = -1;
 	unsigned int ncpus, i;
@@ -521,7 +529,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			sock = optarg;
+			vm_arg = optarg;
+			break;
+		case 'C':
+			conf_path = optarg;
 			break;
 		case 'd': {
 			char why[512];
@@ -560,8 +571,26 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument", argv[optind]);
-	if (!sock)
-		bad_usage("--vm SOCKET is required", NULL);
+	if (vmconf_daemon_socket("enl-storvsp", vm_arg, conf_path, &conf, sock_buf,
+				 sizeof(sock_buf)) < 0)
+		return 2;
+	sock = sock_buf;
+	/* the file's disks, unless --disk replaced them */
+	for (i = 0; !s.ndisks && i < conf.ndisks; i++) {
+		char why[512];
+
+		if (storvsp_spec_parse(conf.disk[i].v, &s.spec[i], why, sizeof(why))) {
+			fprintf(stderr, "enl-storvsp: %s:%u: %s\n", conf_path,
+				conf.disk[i].line, why);
+			return 2;
+		}
+		if (i + 1 == conf.ndisks)
+			s.ndisks = conf.ndisks;
+	}
+	if (!s.ndisks && conf_path) {
+		fprintf(stderr, "enl-storvsp: %s has no disk: nothing to serve\n", conf_path);
+		return 0;
+	}
 	if (!s.ndisks)
 		bad_usage("no --disk given", NULL);
 

@@ -15,7 +15,7 @@ $(OBJ)/storvsp/%.o: $(TOP)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
-$(BIN)/enl-storvsp: $(STORVSP_OBJS) $(LIBVSP_A)
+$(BIN)/enl-storvsp: $(STORVSP_OBJS) $(VMCONF_OBJ) $(LIBVSP_A)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
 

@@ -8,6 +8,7 @@
 #include "layout.h"
 #include "vsp_server.h"
 #include "hostside-vsp/storvsp/storvsp.h"
+#include "hostside-vsp/common/vmconf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,8 +39,15 @@
 
 static const char usage[] =
 "Usage: enl-host --kernel BZIMAGE [options]\n"
+"       enl-host --config FILE [options]\n"
 "Run a Linux guest that sees a Hyper-V host (VMBus over KVM's SynIC).\n"
 "\n"
+"      --config FILE    the VM's file (/etc/enlighten/vms/NAME.conf): its keys\n"
+"                       are these options' names (kernel, initrd, cmdline,\n"
+"                       memory, cpus, socket, vmbus-version, disk, nic) and ic,\n"
+"                       input (yes/no), daemons (spawn/external); options given\n"
+"                       here override it.  Its socket defaults to\n"
+"                       /run/enlighten/NAME.sock\n"
 "  -k, --kernel FILE    bzImage to boot (Linux 64-bit boot protocol)\n"
 "  -i, --initrd FILE    initial ramdisk\n"
 "  -c, --cmdline STR    kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
@@ -49,6 +57,8 @@ static const char usage[] =
 "                       (default " DEFAULT_SOCKET ")\n"
 "      --no-ic          do not start enl-icvsp (integration services)\n"
 "      --no-input       do not start enl-hidvsp (synthetic mouse and keyboard)\n"
+"      --daemons external  start no VSP daemon: they run on their own (systemd\n"
+"                       units enl-*vsp@NAME) against the socket; default spawn\n"
 "      --disk PATH[,ro][,lun=N][,serial=S]\n"
 "                       a SCSI disk on a raw image or block device (repeatable;\n"
 "                       LUN 0..63, serial up to 20 characters); served by\n"
@@ -61,34 +71,6 @@ static const char usage[] =
 "The guest's COM1 is on standard input and output; on a terminal, Ctrl-A x\n"
 "stops the guest and Ctrl-A Ctrl-A sends Ctrl-A.\n"
 "Exit status: 0 guest powered off, 3 guest rebooted, 1 error, 2 usage error.\n";
-
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 20;	/* a bare number is MiB */
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	case '\0': break;
-	default: return -1;
-	}
-	if ((*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b'))
-		end += 2;
-	else if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -256,6 +238,54 @@ stop:
 	return status;
 }
 
+/*
+ * The VM file's keys into cfg and the disk list (options override them
+ * later).  Each value whose check needs enl-host is checked here, naming
+ * its line.
+ */
+static int apply_conf(struct vmconf *conf, struct vm_config *cfg,
+		      const char **disk_args, unsigned int *ndisks,
+		      char *sock, size_t sock_len)
+{
+	unsigned int i;
+
+	if (conf->kernel.line)
+		cfg->kernel = conf->kernel.v;
+	if (conf->initrd.line)
+		cfg->initrd = conf->initrd.v;
+	if (conf->cmdline.line)
+		cfg->cmdline = conf->cmdline.v;
+	if (conf->memory_text.line)
+		cfg->mem_size = conf->memory;
+	if (conf->cpus_text.line)
+		cfg->ncpus = conf->cpus;
+	if (conf->socket.line) {
+		cfg->socket = conf->socket.v;
+	} else {
+		if (vmconf_socket_of(conf->name, sock, sock_len) < 0)
+			return vmconf_fail(conf, 0,
+					   "the file name \"%s\" is no VM name ([A-Za-z0-9_.-]): give socket = PATH",
+					   conf->name);
+		cfg->socket = sock;
+	}
+	if (conf->vmbus_version.line &&
+	    vmbus_server_parse_version(conf->vmbus_version.v, &cfg->vmbus_version) < 0)
+		return vmconf_fail(conf, conf->vmbus_version.line,
+				   "vmbus-version \"%s\" must be one of 2.4 3.0 4.0 4.1 5.0 5.1 5.2 5.3",
+				   conf->vmbus_version.v);
+	cfg->no_ic = !conf->ic_on;
+	cfg->no_input = !conf->input_on;
+	for (i = 0; i < conf->ndisks; i++) {
+		disk_args[2 * i] = "--disk";
+		disk_args[2 * i + 1] = conf->disk[i].v;
+	}
+	*ndisks = conf->ndisks;
+	if (conf->nnics && !conf->external)
+		return vmconf_fail(conf, conf->nic[0].line,
+				   "nic: this enl-host cannot start enl-netvsp yet (daemons = external runs it from its unit)");
+	return 0;
+}
+
 /* The VSP daemons live next to enl-host; opt is the option that skips one. */
 static pid_t spawn_daemon(const char *name, const char *opt, const char *socket,
 			  const char *const *extra, unsigned int nextra)
@@ -333,6 +363,8 @@ int main(int argc, char **argv)
 		{ "no-input", no_argument, NULL, 'I' },
 		{ "vmbus-version", required_argument, NULL, 'V' },
 		{ "disk", required_argument, NULL, 'D' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "daemons", required_argument, NULL, 'E' },
 		{ "check-kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -348,6 +380,11 @@ int main(int argc, char **argv)
 	const char *disk_args[2 * MAX_DISKS];
 	bool lun_used[MAX_DISKS] = { false };
 	unsigned int ndisks = 0;
+	/* the VM file; options given beside it override its keys */
+	static struct vmconf conf;
+	const char *conf_path = NULL;
+	static char conf_socket[PATH_MAX];
+	bool cmdline_disks = false, external = false;
 	struct vm vm = { .kvm_fd = -1 };
 	struct sysinfo si;
 	sigset_t sigs;
@@ -356,8 +393,40 @@ int main(int argc, char **argv)
 	int c, sig_fd, status;
 
 	opterr = 0;
+	/* First pass: only --config, so that every other option overrides it
+	 * wherever it stands; mistakes are reported by the second pass. */
+	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:s:h", opts, NULL)) != -1)
+		if (c == 'C') {
+			if (conf_path)
+				return usage_error("--config %s: one VM file only", optarg);
+			conf_path = optarg;
+		}
+	if (conf_path) {
+		if (vmconf_load(&conf, conf_path, true) < 0) {
+			enl_err("%s", conf.err);
+			return ENL_EXIT_USAGE;
+		}
+		if (apply_conf(&conf, &cfg, disk_args, &ndisks, conf_socket,
+			       sizeof(conf_socket)) < 0) {
+			enl_err("%s", conf.err);
+			return ENL_EXIT_USAGE;
+		}
+		external = conf.external;
+	}
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:s:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'C':
+			break;
+		case 'E':
+			if (!strcmp(optarg, "external"))
+				external = true;
+			else if (!strcmp(optarg, "spawn"))
+				external = false;
+			else
+				return usage_error("--daemons '%s' must be spawn or external",
+						   optarg);
+			break;
 		case 'k':
 			cfg.kernel = optarg;
 			break;
@@ -368,7 +437,7 @@ int main(int argc, char **argv)
 			cfg.cmdline = optarg;
 			break;
 		case 'm':
-			if (parse_size(optarg, &cfg.mem_size) < 0)
+			if (vmconf_parse_size(optarg, &cfg.mem_size) < 0)
 				return usage_error("--memory '%s' is not a size like 512M or 2G",
 						   optarg);
 			break;
@@ -398,6 +467,11 @@ int main(int argc, char **argv)
 			struct storvsp_disk_spec spec;
 			char why[512];
 
+			/* --disk replaces the VM file's disks */
+			if (!cmdline_disks) {
+				cmdline_disks = true;
+				ndisks = 0;
+			}
 			if (ndisks >= MAX_DISKS)
 				return usage_error("more than %s --disk options", "64");
 			if (storvsp_spec_parse(optarg, &spec, why, sizeof(why)))
@@ -474,6 +548,11 @@ int main(int argc, char **argv)
 	if (vm_create(&vm, &cfg) < 0 || boot_load(&vm, &cfg) < 0) {
 		vm_destroy(&vm);
 		return ENL_EXIT_ERROR;
+	}
+	if (external) {
+		/* their units start them; they wait for the socket */
+		cfg.no_ic = cfg.no_input = true;
+		ndisks = 0;
 	}
 	if (!cfg.no_ic) {
 		ic_pid = spawn_daemon("enl-icvsp", "--no-ic", cfg.socket, NULL, 0);

@@ -49,8 +49,9 @@ VMM_SRCS := main.c vm.c vcpu.c cpuid.c boot.c pio.c hyperv.c uart.c rtc.c acpi.c
 	    synic.c vmbus_server.c vsp_server.c vsp_bus.c vsp_status.c
 VMM_OBJS := $(addprefix $(OBJ)/vmm/,$(VMM_SRCS:.c=.o)) $(VMM_DSDT_O) \
 	    $(VSP_COMMON_OBJS) $(VMBUS_VERSIONS_OBJ)
-# --disk is checked with enl-storvsp's own parser before the guest boots.
-VMM_OBJS += $(OBJ)/vmm/storvsp/spec.o
+# --disk is checked with enl-storvsp's own parser before the guest boots
+# (vmconf links it).
+VMM_OBJS += $(VMCONF_OBJS)
 VMM_DEPS := $(VMM_OBJS:.o=.d)
 
 .PHONY: host
@@ -63,9 +64,5 @@ $(OBJ)/vmm/%.o: $(VMM_ACPI_DIR)/%.c
 $(BIN)/enl-host: $(VMM_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
-
-$(OBJ)/vmm/storvsp/spec.o: hostside-vsp/storvsp/spec.c
-	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
 -include $(VMM_DEPS)
