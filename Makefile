@@ -13,7 +13,7 @@ export ENL_CACHE
 
 CC         ?= cc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
-	       -Wno-unused-parameter -I$(TOP)/include -pthread
+	       -Wno-unused-parameter -I$(TOP)/include -pthread $(ENL_EXTRA_CFLAGS)
 # enl-host and the daemons run inside the L1 busybox initramfs: link static.
 HOST_LDFLAGS := -static -pthread
 # make test fuzzes each harness this long; make fuzz defaults to longer.
@@ -33,6 +33,7 @@ include hostside-vsp/vmm/vmm.mk
 -include tests/unit/unit.mk
 -include tests/nested/nested.mk
 -include kernel/kernel.mk
+-include packaging/packaging.mk
 include tests/fuzz/fuzz.mk
 
 help:
@@ -42,6 +43,8 @@ help:
 	@echo "make demo       boot a guest under enl-host and show what it did"
 	@echo "make shell      boot a guest under enl-host, interactive shell"
 	@echo "make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS=60)"
+	@echo "make install    install host programs, units, DKMS source (DESTDIR=, PREFIX=)"
+	@echo "make deb        Debian packages into build/deb (deb-check: and lintian)"
 	@echo "make clean      remove build/"
 
 # deps is cheap when everything is there; demo/test call it every time.
@@ -52,7 +55,7 @@ deps:
 # end (scripts/test-phases.sh).
 test: deps
 	@MAKE='$(MAKE)' FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) $(TOP)/scripts/test-phases.sh \
-		all unit dkms-check fuzz nested
+		all unit dkms-check deb-check fuzz nested
 
 # Every scenario, also those marked SUITE=full (comparisons that add no
 # feature coverage): docs/testbed.md.

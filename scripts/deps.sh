@@ -44,12 +44,15 @@ KERNELS_MK=$TOP/build/kernels.mk
 # gcc-12: the compiler Debian built both kernels with (their Kbuild calls
 # it by that name); dwarves: pahole, for 6.12's module BTF; libssl3: the
 # kbuild tools (sign-file); e2fsprogs: the checks read a guest's file
-# system from a disk image (e2fsck -n, debugfs).
+# system from a disk image (e2fsck -n, debugfs).  dpkg-dev, debhelper,
+# dh-dkms, help2man, lintian: make deb / deb-check (the .debs, their man
+# pages, lintian).
 HOST_PKGS=(
 	gcc gcc-12 make libc6-dev libelf-dev bc flex bison dwarves libssl3
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	acpica-tools libcmocka-dev dkms socat e2fsprogs
+	dpkg-dev debhelper dh-dkms help2man lintian
 )
 
 # User space for the L2 guest images beside busybox: Debian's own

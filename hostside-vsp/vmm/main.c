@@ -395,12 +395,17 @@ int main(int argc, char **argv)
 	opterr = 0;
 	/* First pass: only --config, so that every other option overrides it
 	 * wherever it stands; mistakes are reported by the second pass. */
-	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:s:h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:s:h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		}
 		if (c == 'C') {
 			if (conf_path)
 				return usage_error("--config %s: one VM file only", optarg);
 			conf_path = optarg;
 		}
+	}
 	if (conf_path) {
 		if (vmconf_load(&conf, conf_path, true) < 0) {
 			enl_err("%s", conf.err);
