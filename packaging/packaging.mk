@@ -88,6 +88,6 @@ deb:
 		{ tail -n 40 '$(DEB_DIR)/build.log'; echo "deb: dpkg-buildpackage failed"; exit 1; }
 	@ls '$(DEB_DIR)'/*.deb
 
-deb-check: deb
+deb-check: deb dkms-src
 	@ENL_HEADERS_DIR=$(ENL_HEADERS_DIR) ENL_BUILD=$(abspath $(BUILD)) \
 		$(TOP)/$(PKG_DIR)/deb-check.sh '$(DEB_DIR)' $(DKMS_VERSION) $(ENL_KRELS)
