@@ -280,9 +280,6 @@ static int apply_conf(struct vmconf *conf, struct vm_config *cfg,
 		disk_args[2 * i + 1] = conf->disk[i].v;
 	}
 	*ndisks = conf->ndisks;
-	if (conf->nnics && !conf->external)
-		return vmconf_fail(conf, conf->nic[0].line,
-				   "nic: this enl-host cannot start enl-netvsp yet (daemons = external runs it from its unit)");
 	return 0;
 }
 
@@ -510,6 +507,11 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (conf.nnics && !external) {
+		enl_err("%s:%u: nic: this enl-host cannot start enl-netvsp yet (daemons = external: its unit runs it)",
+			conf.path, conf.nic[0].line);
+		return ENL_EXIT_USAGE;
+	}
 	if (!cfg.kernel)
 		return usage_error("%s", "no kernel: give --kernel BZIMAGE");
 	if (cfg.mem_size < MIN_MEM) {

@@ -334,6 +334,15 @@ static void test_programs(void **state)
 		 p);
 	assert_string_equal(out, want);
 
+	/* no enl-netvsp to spawn yet: a nic needs its unit */
+	put("e6.conf", "kernel = bzImage\nnic = tap=t0\n");
+	snprintf(p, sizeof(p), "%s/e6.conf", dir);
+	assert_int_equal(run(out, sizeof(out), "enl-host", "--config", p, NULL), 2);
+	snprintf(want, sizeof(want),
+		 "enl-host: %s:2: nic: this enl-host cannot start enl-netvsp yet (daemons = external: its unit runs it)\n",
+		 p);
+	assert_string_equal(out, want);
+
 	/* a daemon whose part the VM does not want ends at once, status 0 */
 	put("e5.conf", "kernel = bzImage\nic = no\n");
 	snprintf(p, sizeof(p), "%s/e5.conf", dir);
