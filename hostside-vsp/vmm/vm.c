@@ -194,6 +194,14 @@ static int vm_setup_memory(struct vm *vm)
 		return -1;
 	}
 	madvise(vm->ram, vm->ram_size, MADV_MERGEABLE);
+	/*
+	 * Transparent huge pages where the host allows them for shmem
+	 * (shmem_enabled=advise or always): KVM then maps guest RAM 2 MiB at
+	 * a time in its nested page tables, so a guest takes ~512 times fewer
+	 * nested page faults while it touches its memory.  Best effort: a
+	 * host with THP off keeps 4 KiB pages.
+	 */
+	madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
 
 	vm->lowmem_size = vm->ram_size < ENL_MMIO_HOLE_START ?
 			  vm->ram_size : ENL_MMIO_HOLE_START;
