@@ -12,7 +12,8 @@
 #     check covers the package too; without it (no kernels) dkms builds
 #     the packaged source here.
 #   - the unit files' command lines run: each program in an ExecStart=
-#     or ExecStop= line takes the options given there (--help parse).
+#     or ExecStop= line takes the options given there (--help parse);
+#   - enl-vm-stop (ExecStop=): refused, too slow and clean power-off.
 set -euo pipefail
 
 dir=$1 ver=$2
@@ -99,6 +100,22 @@ for u in "$root"/lib/systemd/system/*.service; do
 		fi
 	done < <(grep -E '^Exec(Start|Stop)=' "$u")
 done
+
+# enl-vm-stop's three ends, with a stand-in enlctl: the guest refuses
+# (hard stop at once), accepts but stays up (hard stop after SECONDS),
+# accepts and powers off (enl-host's pid ends)
+stop=$root/usr/lib/enlighten/enl-vm-stop
+sleep 30 & up=$!
+out=$(ENLCTL=false "$stop" vm0 "$up" 5 2>&1) && [[ $out == *"did not take the shutdown request"* ]] ||
+	bad "enl-vm-stop, guest refusing: '$out'"
+out=$(ENLCTL=true "$stop" vm0 "$up" 1 2>&1) && [[ $out == *"did not power off within 1 s"* ]] ||
+	bad "enl-vm-stop, guest staying up: '$out'"
+kill "$up"; wait "$up" 2>/dev/null || true
+sleep 1 & up=$!
+out=$(ENLCTL=true "$stop" vm0 "$up" 10 2>&1) && [[ $out == *"the guest powered off after"* ]] ||
+	bad "enl-vm-stop, guest powering off: '$out'"
+wait "$up" 2>/dev/null || true
+out=$("$stop" vm0 "" 2>&1) || bad "enl-vm-stop without a main pid: '$out'"
 
 if [[ $fail -eq 0 ]]; then
 	echo "deb-check: $(basename "$host"), $(basename "$dkms"): contents, relations, units and DKMS source as expected"
