@@ -20,6 +20,8 @@ DOCDIR      ?= $(PREFIX)/share/doc/enlighten-host
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR  ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 DKMS_SRCDIR ?= $(PREFIX)/src
+# modprobe reads /etc/modprobe.d whatever the prefix
+MODPROBEDIR ?= /etc/modprobe.d
 
 PKG_DIR      := packaging
 HOST_PROGS   := enl-host enl-icvsp enl-hidvsp enl-storvsp enlctl
@@ -52,7 +54,8 @@ install-host: host daemons man
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/enlighten/vms $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(addprefix $(BIN)/,$(HOST_PROGS)) $(DESTDIR)$(BINDIR)/
-	install -m 755 $(PKG_DIR)/enl-vm-stop $(DESTDIR)$(ENL_LIBEXEC)/
+	sed 's|/usr/bin/enlctl|$(BINDIR)/enlctl|' $(PKG_DIR)/enl-vm-stop > $(DESTDIR)$(ENL_LIBEXEC)/enl-vm-stop
+	chmod 755 $(DESTDIR)$(ENL_LIBEXEC)/enl-vm-stop
 	install -m 644 $(foreach p,$(HOST_PROGS),$(PKG_MAN)/$(p).1) $(DESTDIR)$(MANDIR)/man1/
 	@# the units name the programs where this install puts them
 	for u in $(PKG_UNITS); do \
@@ -65,11 +68,11 @@ install-host: host daemons man
 	install -m 644 $(PKG_DIR)/README.md $(DESTDIR)$(DOCDIR)/README.md
 
 install-guest: $(DKMS_SRC)/dkms.conf
-	install -d $(DESTDIR)$(DKMS_SRCDIR) $(DESTDIR)$(SYSCONFDIR)/modprobe.d
+	install -d $(DESTDIR)$(DKMS_SRCDIR) $(DESTDIR)$(MODPROBEDIR)
 	rm -rf $(DESTDIR)$(DKMS_SRCDIR)/enlighten-$(DKMS_VERSION)
 	cp -r $(DKMS_SRC) $(DESTDIR)$(DKMS_SRCDIR)/
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DKMS_SRCDIR)/enlighten-$(DKMS_VERSION)
-	install -m 644 kernel/modprobe.d/enlighten.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/
+	install -m 644 kernel/modprobe.d/enlighten.conf $(DESTDIR)$(MODPROBEDIR)/
 
 # ---- Debian packages --------------------------------------------------------
 # dpkg-buildpackage runs in a copy of the tracked files (build/deb/src), so
