@@ -339,8 +339,11 @@ static void vss_poll_copy(struct ic_chan *ic)
 	} else {
 		vs->child = 0;
 		vss_drain_pipe(vs);
-		if (r < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		if (r < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			/* a child that died on a signal removed nothing */
 			vs->copy_err = EIO;
+			vss_remove_copies(vs);
+		}
 	}
 	if (vs->have_pipe)
 		close(vs->pipe_fd);
