@@ -419,6 +419,37 @@ int enl_vmbus_send_gpa_direct(struct enl_vmbus_channel *ch, u64 trans_id,
 }
 EXPORT_SYMBOL_GPL(enl_vmbus_send_gpa_direct);
 
+int enl_vmbus_send_gpa_ranges(struct enl_vmbus_channel *ch, u64 trans_id,
+			      const void *ranges, u32 ranges_len,
+			      u32 range_count, const void *data, u32 len)
+{
+	struct vmbus_pkt_gpa_direct h;
+	struct enl_iov iov[3];
+	u64 hdr_len;
+
+	/* the ranges are the caller's, but their bytes must fill whole u64s */
+	if (!range_count || ranges_len < range_count * 16 || ranges_len % 8)
+		return -EINVAL;
+	hdr_len = sizeof(h) + (u64)ranges_len;
+	if (hdr_len + len > VMBUS_PKT_MAX_LEN)
+		return -EMSGSIZE;
+	memset(&h, 0, sizeof(h));
+	h.d.type = VMBUS_PKT_GPA_DIRECT;
+	h.d.offset8 = (u16)(hdr_len / 8);
+	h.d.len8 = (u16)(VMBUS_PKT_ALIGN(hdr_len + len) / 8);
+	h.d.flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
+	h.d.trans_id = trans_id;
+	h.range_count = range_count;
+	iov[0].base = &h;
+	iov[0].len = sizeof(h);
+	iov[1].base = ranges;
+	iov[1].len = ranges_len;
+	iov[2].base = data;
+	iov[2].len = len;
+	return enl_send_iov(ch, iov, len ? 3 : 2);
+}
+EXPORT_SYMBOL_GPL(enl_vmbus_send_gpa_ranges);
+
 int enl_vmbus_request_add(struct enl_vmbus_channel *ch, void *ctx, u64 *trans_id)
 {
 	u32 id;

@@ -85,6 +85,16 @@ int enl_vmbus_send_gpa_direct(struct enl_vmbus_channel *ch, u64 trans_id,
 			      u32 byte_count, const void *data, u32 len);
 
 /*
+ * The same with several ranges (a network frame's header and fragments):
+ * ranges[ranges_len] holds range_count struct vmbus_gpa_range, each
+ * followed by its PFNs, back to back, as they go on the wire.  The
+ * caller builds them; enl_vmbus checks only the sizes.
+ */
+int enl_vmbus_send_gpa_ranges(struct enl_vmbus_channel *ch, u64 trans_id,
+			      const void *ranges, u32 ranges_len,
+			      u32 range_count, const void *data, u32 len);
+
+/*
  * Completion tracking: enl_vmbus_request_add() stores ctx and gives a
  * trans id (never 0) to send with; enl_vmbus_request_take() looks a trans
  * id from a completion packet up and forgets it (NULL if unknown: the

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * RNDIS control over NVSP: each request is one SEND_RNDIS_PKT on the
+ * control channel type, its message in one page range of a page of our
+ * own; the answer comes back through the receive buffer and is matched by
+ * its request id.  One request at a time (ctl_lock), each waited for at
+ * most ENL_NETVSC_TIMEOUT: a host that never answers fails the request,
+ * not the whole of the guest's networking.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/etherdevice.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include "enl_netvsc.h"
+
+char enl_netvsc_ctl_marker;
+
+/* Send msg[len] as an RNDIS control message; the NVSP completion is dropped. */
+int enl_netvsc_send_ctl(struct enl_netvsc *nd, const void *msg, u32 len)
+{
+	struct enl_vmbus_channel *ch = nd->vdev->channel;
+	struct nvsp_msg m;
+	u64 pfn, id;
+	int ret;
+
+	if (len > PAGE_SIZE)
+		return -EMSGSIZE;
+	memcpy(nd->ctl_req, msg, len);
+	memset(&m, 0, sizeof(m));
+	m.type = NVSP_MSG_SEND_RNDIS_PKT;
+	m.rndis_pkt.channel_type = 1;
+	m.rndis_pkt.section_index = NVSP_NO_SECTION;
+	ret = enl_vmbus_request_add(ch, &enl_netvsc_ctl_marker, &id);
+	if (ret)
+		return ret;
+	pfn = virt_to_phys(nd->ctl_req) >> 12;
+	ret = enl_vmbus_send_gpa_direct(ch, id, &pfn, 1, 0, len, &m, sizeof(m));
+	if (ret)
+		enl_vmbus_request_take(ch, id);
+	return ret;
+}
+
+/*
+ * Request and answer.  req holds the message with its request id field
+ * (byte 8) to be filled; the answer, of type type | COMPLETION, is left
+ * in nd->ctl_resp (nd->ctl_resp_len bytes).  Caller holds ctl_lock.
+ */
+static int enl_rndis_request(struct enl_netvsc *nd, void *req, u32 len)
+{
+	u32 type, id;
+	int ret;
+
+	memcpy(&type, req, 4);
+	id = ++nd->ctl_next_id;
+	if (!id)
+		id = ++nd->ctl_next_id;
+	memcpy((u8 *)req + 8, &id, 4);
+
+	spin_lock_bh(&nd->ctl_rx_lock);
+	nd->ctl_wait_id = id;
+	nd->ctl_resp_len = 0;
+	reinit_completion(&nd->ctl_done);
+	spin_unlock_bh(&nd->ctl_rx_lock);
+
+	ret = enl_netvsc_send_ctl(nd, req, len);
+	if (!ret && !wait_for_completion_timeout(&nd->ctl_done, ENL_NETVSC_TIMEOUT))
+		ret = -ETIMEDOUT;
+
+	spin_lock_bh(&nd->ctl_rx_lock);
+	nd->ctl_wait_id = 0;
+	spin_unlock_bh(&nd->ctl_rx_lock);
+	if (ret) {
+		dev_err(&nd->vdev->dev, "RNDIS request %#x: no answer (%d)\n",
+			type, ret);
+		return ret;
+	}
+	if (nd->ctl_resp_len < 16 ||
+	    get_unaligned((u32 *)nd->ctl_resp) != (type | RNDIS_MSG_COMPLETION)) {
+		dev_err(&nd->vdev->dev, "RNDIS request %#x: bad answer\n", type);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* NAPI: an answer; taken if it is the one awaited, else counted. */
+void enl_rndis_response(struct enl_netvsc *nd, const u8 *msg, u32 len,
+			const struct enl_rndis_rx *r)
+{
+	u32 mlen = get_unaligned((u32 *)(msg + 4));
+
+	spin_lock(&nd->ctl_rx_lock);
+	if (!nd->ctl_wait_id || r->req_id != nd->ctl_wait_id ||
+	    mlen > sizeof(nd->ctl_resp)) {
+		nd->ctl_stray++;
+	} else {
+		memcpy(nd->ctl_resp, msg, mlen);
+		nd->ctl_resp_len = mlen;
+		nd->ctl_wait_id = 0;
+		complete(&nd->ctl_done);
+	}
+	spin_unlock(&nd->ctl_rx_lock);
+}
+
+/*
+ * QUERY oid with info[ilen] as its information buffer; the answer's
+ * buffer is copied to out (at most out_len bytes), *got says how many.
+ */
+static int enl_rndis_query(struct enl_netvsc *nd, u32 oid, const void *info,
+			   u32 ilen, void *out, u32 out_len, u32 *got)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_query_req q;
+		u8 info[160];
+	} __packed req;
+	u32 status, off, n;
+	int ret;
+
+	if (ilen > sizeof(req.info))
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.h.type = RNDIS_MSG_QUERY;
+	req.h.len = sizeof(req.h) + sizeof(req.q) + ilen;
+	req.q.oid = oid;
+	req.q.info_len = ilen;
+	req.q.info_offset = ilen ? sizeof(req.q) : 0;
+	if (ilen)
+		memcpy(req.info, info, ilen);
+
+	mutex_lock(&nd->ctl_lock);
+	ret = enl_rndis_request(nd, &req, req.h.len);
+	if (!ret)
+		ret = enl_rndis_query_info(nd->ctl_resp, nd->ctl_resp_len, &status,
+					   &off, &n);
+	if (!ret) {
+		*got = min(n, out_len);
+		memcpy(out, nd->ctl_resp + off, *got);
+	}
+	mutex_unlock(&nd->ctl_lock);
+	if (ret == -EPROTO)
+		dev_err(&nd->vdev->dev, "RNDIS query %#x: malformed answer\n", oid);
+	return ret;
+}
+
+static int enl_rndis_set(struct enl_netvsc *nd, u32 oid, const void *info,
+			 u32 ilen)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_set_req s;
+		u8 info[64];
+	} __packed req;
+	u32 status;
+	int ret;
+
+	if (ilen > sizeof(req.info))
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.h.type = RNDIS_MSG_SET;
+	req.h.len = sizeof(req.h) + sizeof(req.s) + ilen;
+	req.s.oid = oid;
+	req.s.info_len = ilen;
+	req.s.info_offset = sizeof(req.s);
+	if (ilen)
+		memcpy(req.info, info, ilen);
+
+	mutex_lock(&nd->ctl_lock);
+	ret = enl_rndis_request(nd, &req, req.h.len);
+	status = ret ? 0 : get_unaligned((u32 *)(nd->ctl_resp + 12));
+	mutex_unlock(&nd->ctl_lock);
+	if (!ret && status) {
+		dev_warn(&nd->vdev->dev, "RNDIS set %#x refused: status %#x\n",
+			 oid, status);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+int enl_rndis_set_filter(struct enl_netvsc *nd, u32 filter)
+{
+	return enl_rndis_set(nd, RNDIS_OID_PACKET_FILTER, &filter, sizeof(filter));
+}
+
+/* HALT asks for no answer; the NVSP completion is still the host's duty. */
+void enl_rndis_halt(struct enl_netvsc *nd)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_halt_req r;
+	} __packed req = {
+		.h = { .type = RNDIS_MSG_HALT, .len = sizeof(req) },
+	};
+
+	mutex_lock(&nd->ctl_lock);
+	req.r.req_id = ++nd->ctl_next_id;
+	enl_netvsc_send_ctl(nd, &req, sizeof(req));
+	mutex_unlock(&nd->ctl_lock);
+}
+
+/* The host's offload capabilities -> what we enable and show. */
+static int enl_rndis_offloads(struct enl_netvsc *nd)
+{
+	struct net_device *ndev = nd->ndev;
+	struct ndis_offload caps;
+	struct ndis_offload_params par;
+	struct ndis_obj_hdr q = { .type = NDIS_OBJ_TYPE_OFFLOAD };
+	u32 got = 0;
+	int ret;
+
+	if (nd->nvsp_ver >= NVSP_VER_5) {
+		q.revision = 3;
+		q.size = 156;
+	} else if (nd->nvsp_ver >= NVSP_VER_4) {
+		q.revision = 2;
+		q.size = 144;
+	} else {
+		q.revision = 1;
+		q.size = 112;
+	}
+	memset(&caps, 0, sizeof(caps));
+	ret = enl_rndis_query(nd, RNDIS_OID_OFFLOAD_HW_CAPS, &q, sizeof(q),
+			      &caps, sizeof(caps), &got);
+	if (ret)
+		return ret;
+	if (got < 112 || caps.hdr.type != NDIS_OBJ_TYPE_OFFLOAD ||
+	    caps.hdr.revision < 1 || caps.hdr.size < 112 || caps.hdr.size > got) {
+		dev_err(&nd->vdev->dev,
+			"offload capabilities refused: %u bytes, type %#x rev %u size %u\n",
+			got, caps.hdr.type, caps.hdr.revision, caps.hdr.size);
+		return -EPROTO;
+	}
+	/* a shorter (older) structure leaves the newer fields zero */
+	if (caps.hdr.size < sizeof(caps))
+		memset((u8 *)&caps + caps.hdr.size, 0, sizeof(caps) - caps.hdr.size);
+
+	nd->offload_csum4 = (caps.ip4_txcsum & 0x14) == 0x14;
+	nd->offload_csum6 = (caps.ip6_txcsum & 0x15) == 0x15;
+	nd->offload_tso4 = nd->offload_csum4 && (caps.lso_ip4_encap & 2) &&
+			   caps.lso_ip4_maxsz > 0;
+	nd->offload_tso6 = nd->offload_csum6 && (caps.lso_ip6_encap & 2) &&
+			   (caps.lso_ip6_opts & 5) == 5 && caps.lso_ip6_maxsz > 0;
+	nd->gso_max = 65536;
+	if (nd->offload_tso4)
+		nd->gso_max = min(nd->gso_max, caps.lso_ip4_maxsz);
+	if (nd->offload_tso6)
+		nd->gso_max = min(nd->gso_max, caps.lso_ip6_maxsz);
+	if (nd->gso_max < 2 * 9000)
+		nd->offload_tso4 = nd->offload_tso6 = false;
+
+	memset(&par, 0, sizeof(par));
+	par.hdr.type = NDIS_OBJ_TYPE_OFFLOAD_PARAMS;
+	par.hdr.revision = 3;
+	par.hdr.size = nd->nvsp_ver >= NVSP_VER_5 ? 28 : 22;
+	if (nd->offload_csum4) {
+		par.tcp_ip_v4_csum = NDIS_OFFLOAD_PARAMS_TX_RX_ENABLED;
+		if (nd->nvsp_ver >= NVSP_VER_5 && (caps.ip4_txcsum & 0x40))
+			par.udp_ip_v4_csum = NDIS_OFFLOAD_PARAMS_TX_RX_ENABLED;
+	}
+	if (nd->offload_csum6) {
+		par.tcp_ip_v6_csum = NDIS_OFFLOAD_PARAMS_TX_RX_ENABLED;
+		if (nd->nvsp_ver >= NVSP_VER_5 && (caps.ip6_txcsum & 0x40))
+			par.udp_ip_v6_csum = NDIS_OFFLOAD_PARAMS_TX_RX_ENABLED;
+	}
+	if (nd->offload_tso4)
+		par.lso_v2_ipv4 = NDIS_OFFLOAD_PARAMS_LSOV2_ENABLED;
+	if (nd->offload_tso6)
+		par.lso_v2_ipv6 = NDIS_OFFLOAD_PARAMS_LSOV2_ENABLED;
+	ret = enl_rndis_set(nd, RNDIS_OID_OFFLOAD_PARAMS, &par, par.hdr.size);
+	if (ret)
+		return ret;
+
+	/* UDP checksums only where the host said so: we then offer the TCP ones */
+	ndev->hw_features = NETIF_F_SG | NETIF_F_RXCSUM;
+	if (nd->offload_csum4)
+		ndev->hw_features |= NETIF_F_IP_CSUM;
+	if (nd->offload_csum6)
+		ndev->hw_features |= NETIF_F_IPV6_CSUM;
+	if (nd->offload_tso4)
+		ndev->hw_features |= NETIF_F_TSO;
+	if (nd->offload_tso6)
+		ndev->hw_features |= NETIF_F_TSO6;
+	ndev->features = (ndev->features & ~(NETIF_F_CSUM_MASK | NETIF_F_ALL_TSO)) |
+			 ndev->hw_features;
+	ndev->vlan_features = ndev->features;
+	netif_set_tso_max_size(ndev, nd->gso_max);
+	return 0;
+}
+
+int enl_rndis_init(struct enl_netvsc *nd, u32 mtu)
+{
+	struct net_device *ndev = nd->ndev;
+	struct {
+		struct rndis_hdr h;
+		struct rndis_init_req r;
+	} __packed req = {
+		.h = { .type = RNDIS_MSG_INIT, .len = sizeof(req) },
+		.r = { .major = 1, .minor = 0, .max_xfer = 0x4000 },
+	};
+	struct rndis_init_cmplt ic;
+	u8 mac[ETH_ALEN];
+	u32 v, got;
+	int ret;
+
+	mutex_lock(&nd->ctl_lock);
+	ret = enl_rndis_request(nd, &req, sizeof(req));
+	if (!ret) {
+		memset(&ic, 0, sizeof(ic));
+		memcpy(&ic, nd->ctl_resp + 8,
+		       min_t(u32, sizeof(ic), nd->ctl_resp_len - 8));
+		if (ic.status) {
+			dev_err(&nd->vdev->dev, "RNDIS init refused: %#x\n", ic.status);
+			ret = -EIO;
+		}
+		nd->max_pkt_per_msg = ic.max_pkt_per_msg;
+	}
+	mutex_unlock(&nd->ctl_lock);
+	if (ret)
+		return ret;
+	nd->rndis_up = true;
+
+	got = 0;
+	if (!enl_rndis_query(nd, RNDIS_OID_MAX_FRAME_SIZE, NULL, 0, &v, sizeof(v),
+			     &got) && got == 4 && v < mtu && v >= 576)
+		dev_warn(&nd->vdev->dev, "host frame size %u below MTU %u\n", v, mtu);
+
+	got = 0;
+	ret = enl_rndis_query(nd, RNDIS_OID_PERMANENT_ADDRESS, NULL, 0, mac,
+			      sizeof(mac), &got);
+	if (ret)
+		return ret;
+	if (got != ETH_ALEN || !is_valid_ether_addr(mac)) {
+		dev_err(&nd->vdev->dev, "host MAC address refused (%u bytes, %pM)\n",
+			got, mac);
+		return -EPROTO;
+	}
+	eth_hw_addr_set(ndev, mac);
+
+	ret = enl_rndis_offloads(nd);
+	if (ret)
+		return ret;
+
+	got = 0;
+	v = 0;
+	ret = enl_rndis_query(nd, RNDIS_OID_MEDIA_CONNECT, NULL, 0, &v, sizeof(v),
+			      &got);
+	/* 0 means connected; no answer: we assume it is */
+	nd->link_up = ret || got != 4 || v == 0;
+
+	nd->link_speed = 0;
+	if (nd->nvsp_ver >= NVSP_VER_5) {
+		got = 0;
+		if (!enl_rndis_query(nd, RNDIS_OID_LINK_SPEED, NULL, 0, &v,
+				     sizeof(v), &got) && got == 4)
+			nd->link_speed = v;
+	}
+	return 0;
+}
+
+static void enl_netvsc_carrier(struct enl_netvsc *nd, bool up)
+{
+	nd->link_up = up;
+	if (nd->ndev->reg_state != NETREG_REGISTERED)
+		return;
+	if (up)
+		netif_carrier_on(nd->ndev);
+	else
+		netif_carrier_off(nd->ndev);
+}
+
+/* NAPI: a status indication from the host. */
+void enl_rndis_indicate(struct enl_netvsc *nd, const u8 *msg,
+			const struct enl_rndis_rx *r)
+{
+	switch (r->status) {
+	case RNDIS_STATUS_MEDIA_CONNECT:
+		enl_netvsc_carrier(nd, true);
+		break;
+	case RNDIS_STATUS_MEDIA_DISCONNECT:
+		enl_netvsc_carrier(nd, false);
+		break;
+	case RNDIS_STATUS_NETWORK_CHANGE:
+		/* a new network behind the link: down, and up again in 2 s */
+		enl_netvsc_carrier(nd, false);
+		schedule_delayed_work(&nd->link_work, 2 * HZ);
+		break;
+	case RNDIS_STATUS_LINK_SPEED_CHANGE:
+		if (r->buf_len >= 4)
+			nd->link_speed = get_unaligned((u32 *)(msg + r->buf_off));
+		break;
+	default:
+		netdev_dbg(nd->ndev, "RNDIS status %#x ignored\n", r->status);
+		break;
+	}
+}
