@@ -19,6 +19,7 @@ FUZZ_SRCS_fuzz_ring_ic      := include/enl/ring.c include/enl/ic.c include/enl/v
 			       include/enl/vmbus_packet.c
 FUZZ_SRCS_fuzz_synthhid     := include/enl/synthhid.c
 FUZZ_SRCS_fuzz_vstor_guest  := include/enl/vstor_guest.c include/enl/vmbus_packet.c
+FUZZ_SRCS_fuzz_netvsc_guest := include/enl/netvsc_guest.c include/enl/rndis.c include/enl/vmbus_packet.c
 
 FUZZ_TARGETS := $(patsubst $(FUZZ_DIR)/%.c,%,$(sort $(wildcard $(FUZZ_DIR)/fuzz_*.c)))
 FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/bin/,$(FUZZ_TARGETS))

@@ -32,6 +32,7 @@ UNIT_SRCS_test_vmbus_guest := include/enl/vmbus_guest.c
 UNIT_SRCS_test_packet := include/enl/vmbus_packet.c
 UNIT_SRCS_test_vstor_guest := include/enl/vstor_guest.c
 UNIT_SRCS_test_netvsp := include/enl/nvsp.c include/enl/rndis.c
+UNIT_SRCS_test_netvsc_guest := include/enl/netvsc_guest.c include/enl/rndis.c include/enl/vmbus_packet.c
 UNIT_SRCS_test_libvsp := $(LIBVSP_SRCS)
 UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
 	hostside-vsp/icvsp/heartbeat.c hostside-vsp/icvsp/shutdown.c \
@@ -43,7 +44,7 @@ UNIT_SRCS_test_libvsp_chans := $(LIBVSP_SRCS)
 $(UNIT_BUILD)/test_libvsp_chans: UNIT_CFLAGS += $(UNIT_SANITIZE)
 # These run under ASan/UBSan (their objects inherit the flags).
 UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
-$(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_packet test_vstor_guest test_netvsp test_libvsp test_libvsp_icvsp \
+$(addprefix $(UNIT_BUILD)/,test_ring test_ic test_vmbus_guest test_packet test_vstor_guest test_netvsp test_netvsc_guest test_libvsp test_libvsp_icvsp \
 		test_vmbus_server test_devices): \
 	UNIT_CFLAGS += $(UNIT_SANITIZE)
 $(UNIT_BUILD)/test_vsp_server $(UNIT_BUILD)/test_vsp_server_common: \
