@@ -116,12 +116,14 @@ struct enl_netvsc {
 
 	/* channels: chans[0] the primary; chans[i] published when open */
 	struct enl_netvsc_chan *chans[ENL_NETVSC_MAX_CHANNELS];
-	u16 num_chans;			/* what we want (primary included) */
+	u16 num_chans;			/* what we want (primary included); rtnl */
+	u16 max_chans;			/* the host's receive queues, our limits */
+	u16 sc_requested;		/* subchannels asked for; under sc_lock */
 	u16 sc_granted;			/* subchannels the host granted */
 	atomic_t sc_open;		/* subchannels open */
-	wait_queue_head_t sc_wq;
+	wait_queue_head_t sc_wq;	/* woken when one opens */
 	struct mutex sc_lock;		/* opening subchannels vs detach */
-	u32 rss_ind[128];		/* host's indirection table (16 used) */
+	u32 rss_ind[16];		/* host's send indirection table */
 
 	/* RNDIS control: one request at a time */
 	struct mutex ctl_lock;
@@ -162,10 +164,14 @@ int enl_netvsc_attach(struct enl_netvsc *nd, u32 mtu);
 void enl_netvsc_detach(struct enl_netvsc *nd);
 int enl_netvsc_chan_open(struct enl_netvsc *nd, struct enl_vmbus_channel *ch,
 			 u16 index);
+int enl_netvsc_subchannels(struct enl_netvsc *nd);
+u16 enl_netvsc_open_queues(struct enl_netvsc *nd);
 
 /* rndis.c */
 int enl_rndis_init(struct enl_netvsc *nd, u32 mtu);
 int enl_rndis_set_filter(struct enl_netvsc *nd, u32 filter);
+u32 enl_rndis_rss_queues(struct enl_netvsc *nd);
+int enl_rndis_set_rss(struct enl_netvsc *nd, u16 queues);
 void enl_rndis_halt(struct enl_netvsc *nd);
 void enl_rndis_response(struct enl_netvsc *nd, const u8 *msg, u32 len,
 			const struct enl_rndis_rx *r);

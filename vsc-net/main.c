@@ -16,10 +16,6 @@
 #include <linux/slab.h>
 #include "enl_netvsc.h"
 
-static unsigned int max_channels = 8;
-module_param(max_channels, uint, 0444);
-MODULE_PARM_DESC(max_channels, "Channels (queue pairs) to ask for at most (default 8, limit 16)");
-
 /* ---- link, filter ---------------------------------------------------------- */
 
 static void enl_netvsc_link_work(struct work_struct *w)
@@ -120,7 +116,7 @@ static int enl_netvsc_reattach(struct enl_netvsc *nd, u32 mtu, u16 chans)
 		}
 	}
 	WRITE_ONCE(ndev->mtu, mtu);
-	enl_netvsc_set_queues(nd, 1);
+	enl_netvsc_set_queues(nd, enl_netvsc_open_queues(nd));
 	netdev_update_features(ndev);
 	netif_device_attach(ndev);
 	if (netif_running(ndev)) {
@@ -249,9 +245,21 @@ static void enl_netvsc_get_channels(struct net_device *ndev,
 {
 	struct enl_netvsc *nd = netdev_priv(ndev);
 
-	ch->max_combined = 1;
-	ch->combined_count = 1 + atomic_read(&nd->sc_open);
-	(void)nd;
+	ch->max_combined = max_t(u16, nd->max_chans, 1);
+	ch->combined_count = ndev->real_num_tx_queues;
+}
+
+static int enl_netvsc_set_channels(struct net_device *ndev,
+				   struct ethtool_channels *ch)
+{
+	struct enl_netvsc *nd = netdev_priv(ndev);
+
+	if (ch->rx_count || ch->tx_count || ch->other_count ||
+	    !ch->combined_count || ch->combined_count > max_t(u16, nd->max_chans, 1))
+		return -EINVAL;
+	if (nd->state == ENL_NETVSC_REMOVING)
+		return -ENODEV;
+	return enl_netvsc_reattach(nd, ndev->mtu, ch->combined_count);
 }
 
 static int enl_netvsc_get_link_ksettings(struct net_device *ndev,
@@ -272,6 +280,7 @@ static const struct ethtool_ops enl_netvsc_ethtool_ops = {
 	.get_strings = enl_netvsc_get_strings,
 	.get_ethtool_stats = enl_netvsc_get_ethtool_stats,
 	.get_channels = enl_netvsc_get_channels,
+	.set_channels = enl_netvsc_set_channels,
 	.get_link_ksettings = enl_netvsc_get_link_ksettings,
 };
 
@@ -292,7 +301,7 @@ static int enl_netvsc_probe(struct enl_vmbus_device *vdev,
 	nd->vdev = vdev;
 	nd->ndev = ndev;
 	nd->state = ENL_NETVSC_DETACHED;
-	nd->num_chans = 1;
+	nd->num_chans = ENL_NETVSC_MAX_CHANNELS;	/* as many as allowed */
 	mutex_init(&nd->sc_lock);
 	mutex_init(&nd->ctl_lock);
 	spin_lock_init(&nd->ctl_rx_lock);
@@ -317,7 +326,7 @@ static int enl_netvsc_probe(struct enl_vmbus_device *vdev,
 	ret = enl_netvsc_attach(nd, ndev->mtu);
 	if (ret)
 		goto err_free;
-	enl_netvsc_set_queues(nd, 1);
+	enl_netvsc_set_queues(nd, enl_netvsc_open_queues(nd));
 	netif_carrier_off(ndev);
 	ret = register_netdev(ndev);
 	if (ret) {

@@ -12,10 +12,16 @@
 
 #include <linux/bitmap.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include "enl_netvsc.h"
+
+static unsigned int max_channels = 8;
+module_param(max_channels, uint, 0444);
+MODULE_PARM_DESC(max_channels,
+		 "Queue pairs (channels) at most, the primary included (default 8, limit 16; also at most the CPUs)");
 
 /* what we speak, newest first */
 static const u32 enl_nvsp_versions[] = {
@@ -231,6 +237,86 @@ int enl_netvsc_chan_open(struct enl_netvsc *nd, struct enl_vmbus_channel *ch,
 	return 0;
 }
 
+/* enl_vmbus's offer work: a subchannel the host made for us. */
+static void enl_netvsc_sc_offer(struct enl_vmbus_channel *primary,
+				struct enl_vmbus_channel *sc)
+{
+	struct enl_vmbus_device *vdev = enl_vmbus_chan_device(primary);
+	struct enl_netvsc *nd = dev_get_drvdata(&vdev->dev);
+	u16 idx = enl_vmbus_subchannel_index(sc);
+	int ret;
+
+	if (!nd)
+		return;
+	mutex_lock(&nd->sc_lock);
+	if (nd->state != ENL_NETVSC_ATTACHED || !idx || idx > nd->sc_requested ||
+	    idx >= ENL_NETVSC_MAX_CHANNELS || nd->chans[idx]) {
+		dev_warn(&vdev->dev, "subchannel %u not asked for: left closed\n", idx);
+		goto out;
+	}
+	ret = enl_netvsc_chan_open(nd, sc, idx);
+	if (ret) {
+		dev_warn(&vdev->dev, "subchannel %u not opened (%d)\n", idx, ret);
+		goto out;
+	}
+	atomic_inc(&nd->sc_open);
+	wake_up(&nd->sc_wq);
+out:
+	mutex_unlock(&nd->sc_lock);
+}
+
+/* Queues usable now: channels open without a gap from the primary on. */
+u16 enl_netvsc_open_queues(struct enl_netvsc *nd)
+{
+	u16 n = 0;
+
+	while (n < ENL_NETVSC_MAX_CHANNELS && READ_ONCE(nd->chans[n]))
+		n++;
+	return max_t(u16, n, 1);
+}
+
+/*
+ * Ask for num_chans - 1 subchannels and wait (bounded) for the host's
+ * offers; then spread RSS over what is open.  Fewer than asked is not an
+ * error: the queues are what opened.
+ */
+int enl_netvsc_subchannels(struct enl_netvsc *nd)
+{
+	u16 want = min(nd->num_chans, nd->max_chans) - 1, granted, n;
+	struct nvsp_msg req, resp;
+	int ret;
+
+	if (!want)
+		return 0;
+	mutex_lock(&nd->sc_lock);
+	nd->sc_requested = want;
+	mutex_unlock(&nd->sc_lock);
+	enl_vmbus_set_subchannel_cb(nd->vdev->channel, enl_netvsc_sc_offer);
+
+	memset(&req, 0, sizeof(req));
+	req.type = NVSP_MSG_SUBCHANNEL;
+	req.subchannel_req.op = 1;	/* allocate */
+	req.subchannel_req.num_subchannels = want;
+	ret = enl_nvsp_step(nd, &req, &resp, NVSP_MSG_SUBCHANNEL, 12);
+	if (ret)
+		return ret;
+	if (resp.subchannel_complete.status != NVSP_STAT_SUCCESS) {
+		dev_warn(&nd->vdev->dev, "host refused %u subchannels (status %u)\n",
+			 want, resp.subchannel_complete.status);
+		return 0;
+	}
+	granted = min_t(u32, resp.subchannel_complete.num_subchannels, want);
+	nd->sc_granted = granted;
+	if (!wait_event_timeout(nd->sc_wq, atomic_read(&nd->sc_open) >= granted,
+				ENL_NETVSC_TIMEOUT))
+		dev_warn(&nd->vdev->dev, "%u of %u subchannels offered in time\n",
+			 atomic_read(&nd->sc_open), granted);
+	n = enl_netvsc_open_queues(nd);
+	if (n > 1 && enl_rndis_set_rss(nd, n))
+		dev_warn(&nd->vdev->dev, "RSS over %u queues refused\n", n);
+	return 0;
+}
+
 /* After the channels are closed: no NAPI, no completion will come. */
 static void enl_netvsc_chans_free(struct enl_netvsc *nd)
 {
@@ -274,6 +360,10 @@ static void enl_netvsc_teardown(struct enl_netvsc *nd)
 {
 	bool gpadl_first = enl_vmbus_version() < (4 << 16);
 
+	enl_vmbus_set_subchannel_cb(nd->vdev->channel, NULL);
+	mutex_lock(&nd->sc_lock);
+	nd->sc_requested = 0;
+	mutex_unlock(&nd->sc_lock);
 	if (gpadl_first)
 		enl_netvsc_buffers_free(nd);
 	enl_vmbus_close(nd->vdev->channel);	/* subchannels too */
@@ -305,6 +395,12 @@ int enl_netvsc_attach(struct enl_netvsc *nd, u32 mtu)
 		mutex_unlock(&nd->sc_lock);
 		ret = enl_rndis_init(nd, mtu);
 	}
+	if (!ret) {
+		nd->max_chans = min3(enl_rndis_rss_queues(nd), num_online_cpus(),
+				     clamp_t(unsigned int, max_channels, 1,
+					     ENL_NETVSC_MAX_CHANNELS));
+		ret = enl_netvsc_subchannels(nd);
+	}
 	if (ret) {
 		mutex_lock(&nd->sc_lock);
 		nd->state = ENL_NETVSC_DETACHED;
@@ -313,8 +409,8 @@ int enl_netvsc_attach(struct enl_netvsc *nd, u32 mtu)
 		return ret;
 	}
 	dev_info(&nd->vdev->dev,
-		 "NVSP %u.%u, receive buffer %u KiB in %u-byte sections, send buffer %u x %u bytes\n",
-		 nd->nvsp_ver >> 16, nd->nvsp_ver & 0xffff,
+		 "NVSP %u.%u, %u queues, receive buffer %u KiB in %u-byte sections, send buffer %u x %u bytes\n",
+		 nd->nvsp_ver >> 16, nd->nvsp_ver & 0xffff, enl_netvsc_open_queues(nd),
 		 nd->recv_buf_size / 1024, nd->recv_section, nd->send_sections,
 		 nd->send_section);
 	return 0;

@@ -11,10 +11,30 @@
 
 #include <linux/etherdevice.h>
 #include <linux/kernel.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include "enl_netvsc.h"
 
 char enl_netvsc_ctl_marker;
+
+/* the receive buffer has no alignment rules: copy fields out */
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void wr32(u8 *p, u32 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void wr16(u8 *p, u16 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
 
 /* Send msg[len] as an RNDIS control message; the NVSP completion is dropped. */
 int enl_netvsc_send_ctl(struct enl_netvsc *nd, const void *msg, u32 len)
@@ -76,7 +96,7 @@ static int enl_rndis_request(struct enl_netvsc *nd, void *req, u32 len)
 		return ret;
 	}
 	if (nd->ctl_resp_len < 16 ||
-	    get_unaligned((u32 *)nd->ctl_resp) != (type | RNDIS_MSG_COMPLETION)) {
+	    rd32(nd->ctl_resp) != (type | RNDIS_MSG_COMPLETION)) {
 		dev_err(&nd->vdev->dev, "RNDIS request %#x: bad answer\n", type);
 		return -EPROTO;
 	}
@@ -87,7 +107,7 @@ static int enl_rndis_request(struct enl_netvsc *nd, void *req, u32 len)
 void enl_rndis_response(struct enl_netvsc *nd, const u8 *msg, u32 len,
 			const struct enl_rndis_rx *r)
 {
-	u32 mlen = get_unaligned((u32 *)(msg + 4));
+	u32 mlen = rd32(msg + 4);
 
 	spin_lock(&nd->ctl_rx_lock);
 	if (!nd->ctl_wait_id || r->req_id != nd->ctl_wait_id ||
@@ -146,34 +166,93 @@ static int enl_rndis_query(struct enl_netvsc *nd, u32 oid, const void *info,
 static int enl_rndis_set(struct enl_netvsc *nd, u32 oid, const void *info,
 			 u32 ilen)
 {
-	struct {
-		struct rndis_hdr h;
-		struct rndis_set_req s;
-		u8 info[64];
-	} __packed req;
-	u32 status;
+	struct rndis_hdr *h;
+	struct rndis_set_req *sr;
+	u32 status, len = sizeof(*h) + sizeof(*sr) + ilen;
 	int ret;
 
-	if (ilen > sizeof(req.info))
+	if (len > PAGE_SIZE)
 		return -EINVAL;
-	memset(&req, 0, sizeof(req));
-	req.h.type = RNDIS_MSG_SET;
-	req.h.len = sizeof(req.h) + sizeof(req.s) + ilen;
-	req.s.oid = oid;
-	req.s.info_len = ilen;
-	req.s.info_offset = sizeof(req.s);
-	if (ilen)
-		memcpy(req.info, info, ilen);
+	h = kzalloc(len, GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	sr = (struct rndis_set_req *)(h + 1);
+	h->type = RNDIS_MSG_SET;
+	h->len = len;
+	sr->oid = oid;
+	sr->info_len = ilen;
+	sr->info_offset = sizeof(*sr);
+	memcpy(sr + 1, info, ilen);
 
 	mutex_lock(&nd->ctl_lock);
-	ret = enl_rndis_request(nd, &req, req.h.len);
-	status = ret ? 0 : get_unaligned((u32 *)(nd->ctl_resp + 12));
+	ret = enl_rndis_request(nd, h, len);
+	status = ret ? 0 : rd32(nd->ctl_resp + 12);
 	mutex_unlock(&nd->ctl_lock);
+	kfree(h);
 	if (!ret && status) {
 		dev_warn(&nd->vdev->dev, "RNDIS set %#x refused: status %#x\n",
 			 oid, status);
 		ret = -EIO;
 	}
+	return ret;
+}
+
+/* Receive queues the host has (RSS capabilities, NVSP 5 on); 1 if none. */
+u32 enl_rndis_rss_queues(struct enl_netvsc *nd)
+{
+	struct ndis_obj_hdr q = { .type = NDIS_OBJ_TYPE_RSS_CAPS, .revision = 2,
+				  .size = 18 };
+	u8 caps[18];
+	u32 got = 0, n;
+
+	if (nd->nvsp_ver < NVSP_VER_5)
+		return 1;
+	memset(caps, 0, sizeof(caps));
+	if (enl_rndis_query(nd, RNDIS_OID_RSS_CAPS, &q, sizeof(q), caps,
+			    sizeof(caps), &got) || got < 16)
+		return 1;
+	/* header 4, capability flags 4, interrupt messages 4, queues 4 */
+	memcpy(&n, caps + 12, 4);
+	return clamp_t(u32, n, 1, ENL_NETVSC_MAX_CHANNELS);
+}
+
+/*
+ * RSS parameters: Toeplitz over IPv4/IPv6 TCP, the indirection table
+ * spreading over the open queues, a fixed key.  The host steers to
+ * subchannels only after this.
+ */
+#define ENL_RSS_TABLE	128
+#define ENL_RSS_KEY	40
+int enl_rndis_set_rss(struct enl_netvsc *nd, u16 queues)
+{
+	static const u8 key[ENL_RSS_KEY] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+		0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+		0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+		0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	u32 len = 40 + 4 * ENL_RSS_TABLE + ENL_RSS_KEY, i, v;
+	u8 *p;
+	int ret;
+
+	p = kzalloc(len, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p[0] = 0x89;			/* header: RSS parameters, revision 2 */
+	p[1] = 2;
+	wr16(p + 2, 40);
+	wr32(p + 8, 0x1701);	/* Toeplitz; IPv4, TCPv4, IPv6, TCPv6 */
+	wr16(p + 12, 4 * ENL_RSS_TABLE);
+	wr32(p + 16, 40);
+	wr16(p + 20, ENL_RSS_KEY);
+	wr32(p + 24, 40 + 4 * ENL_RSS_TABLE);
+	for (i = 0; i < ENL_RSS_TABLE; i++) {
+		v = i % queues;
+		memcpy(p + 40 + 4 * i, &v, 4);
+	}
+	memcpy(p + 40 + 4 * ENL_RSS_TABLE, key, ENL_RSS_KEY);
+	ret = enl_rndis_set(nd, RNDIS_OID_RSS_PARAMS, p, len);
+	kfree(p);
 	return ret;
 }
 
@@ -386,7 +465,7 @@ void enl_rndis_indicate(struct enl_netvsc *nd, const u8 *msg,
 		break;
 	case RNDIS_STATUS_LINK_SPEED_CHANGE:
 		if (r->buf_len >= 4)
-			nd->link_speed = get_unaligned((u32 *)(msg + r->buf_off));
+			nd->link_speed = rd32(msg + r->buf_off);
 		break;
 	default:
 		netdev_dbg(nd->ndev, "RNDIS status %#x ignored\n", r->status);
