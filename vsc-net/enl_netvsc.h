@@ -151,7 +151,7 @@ struct enl_netvsc {
 /* skb->cb while the host has a frame */
 struct enl_netvsc_skb_cb {
 	u64 trans_id;
-	u32 section;			/* NVSP_NO_SECTION if none */
+	u32 section;			/* ENL_NVSP_NO_SECTION if none */
 	u32 len;			/* bytes of the frame, for the stats */
 };
 #define ENL_NETVSC_CB(skb) ((struct enl_netvsc_skb_cb *)(skb)->cb)

@@ -32,11 +32,11 @@ static void enl_netvsc_link_work(struct work_struct *w)
 
 static u32 enl_netvsc_filter_of(struct net_device *ndev)
 {
-	u32 f = RNDIS_FILTER_DIRECTED | RNDIS_FILTER_ALL_MULTICAST |
-		RNDIS_FILTER_BROADCAST;
+	u32 f = ENL_RNDIS_FILTER_DIRECTED | ENL_RNDIS_FILTER_ALL_MULTICAST |
+		ENL_RNDIS_FILTER_BROADCAST;
 
 	if (ndev->flags & IFF_PROMISC)
-		f |= RNDIS_FILTER_PROMISCUOUS;
+		f |= ENL_RNDIS_FILTER_PROMISCUOUS;
 	return f;
 }
 

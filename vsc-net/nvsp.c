@@ -25,7 +25,7 @@ MODULE_PARM_DESC(max_channels,
 
 /* what we speak, newest first */
 static const u32 enl_nvsp_versions[] = {
-	NVSP_VER_61, NVSP_VER_6, NVSP_VER_5, NVSP_VER_4, NVSP_VER_2,
+	ENL_NVSP_VER_61, ENL_NVSP_VER_6, ENL_NVSP_VER_5, ENL_NVSP_VER_4, ENL_NVSP_VER_2,
 };
 
 /* trans id of the NVSP messages that ask for no completion (as the stock driver) */
@@ -35,8 +35,8 @@ static const u32 enl_nvsp_versions[] = {
  * One step on the primary channel; the answer must be a completion of
  * the type the step expects and at least need bytes long (type included).
  */
-static int enl_nvsp_step(struct enl_netvsc *nd, struct nvsp_msg *req,
-			 struct nvsp_msg *resp, u32 want_type, u32 need)
+static int enl_nvsp_step(struct enl_netvsc *nd, struct enl_nvsp_msg *req,
+			 struct enl_nvsp_msg *resp, u32 want_type, u32 need)
 {
 	u32 got = 0;
 	int ret;
@@ -58,7 +58,7 @@ static int enl_nvsp_step(struct enl_netvsc *nd, struct nvsp_msg *req,
 	return 0;
 }
 
-static int enl_nvsp_send_nowait(struct enl_netvsc *nd, struct nvsp_msg *m)
+static int enl_nvsp_send_nowait(struct enl_netvsc *nd, struct enl_nvsp_msg *m)
 {
 	return enl_vmbus_send(nd->vdev->channel, VMBUS_PKT_INBAND, 0,
 			      ENL_NVSP_NO_RESPONSE, m, sizeof(*m));
@@ -66,19 +66,19 @@ static int enl_nvsp_send_nowait(struct enl_netvsc *nd, struct nvsp_msg *m)
 
 static int enl_nvsp_negotiate(struct enl_netvsc *nd, u32 mtu)
 {
-	struct nvsp_msg req, resp;
+	struct enl_nvsp_msg req, resp;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(enl_nvsp_versions); i++) {
 		memset(&req, 0, sizeof(req));
-		req.type = NVSP_MSG_INIT;
+		req.type = ENL_NVSP_MSG_INIT;
 		req.init.min_ver = enl_nvsp_versions[i];
 		req.init.max_ver = enl_nvsp_versions[i];
-		ret = enl_nvsp_step(nd, &req, &resp, NVSP_MSG_INIT_COMPLETE, 16);
+		ret = enl_nvsp_step(nd, &req, &resp, ENL_NVSP_MSG_INIT_COMPLETE, 16);
 		if (ret)
 			return ret;
-		if (resp.init_complete.status == NVSP_STAT_SUCCESS)
+		if (resp.init_complete.status == ENL_NVSP_STAT_SUCCESS)
 			break;
 	}
 	if (i == ARRAY_SIZE(enl_nvsp_versions)) {
@@ -89,30 +89,30 @@ static int enl_nvsp_negotiate(struct enl_netvsc *nd, u32 mtu)
 
 	/* NDIS config: our MTU and 802.1Q; no SR-IOV, no RSC */
 	memset(&req, 0, sizeof(req));
-	req.type = NVSP_MSG_SEND_NDIS_CONFIG;
+	req.type = ENL_NVSP_MSG2_SEND_NDIS_CONFIG;
 	req.ndis_config.mtu = mtu + ETH_HLEN;
-	req.ndis_config.capability = NDIS_CONFIG_CAP_IEEE8021Q;
-	if (nd->nvsp_ver >= NVSP_VER_5)
-		req.ndis_config.capability |= NDIS_CONFIG_CAP_TEAMING;
+	req.ndis_config.capability = ENL_NVSP_CAP_IEEE8021Q;
+	if (nd->nvsp_ver >= ENL_NVSP_VER_5)
+		req.ndis_config.capability |= ENL_NVSP_CAP_TEAMING;
 	ret = enl_nvsp_send_nowait(nd, &req);
 	if (ret)
 		return ret;
 
 	/* NDIS 6.30 from NVSP 5 on, 6.1 before */
 	memset(&req, 0, sizeof(req));
-	req.type = NVSP_MSG_SEND_NDIS_VER;
+	req.type = ENL_NVSP_MSG1_SEND_NDIS_VER;
 	req.ndis_ver.major = 6;
-	req.ndis_ver.minor = nd->nvsp_ver >= NVSP_VER_5 ? 30 : 1;
+	req.ndis_ver.minor = nd->nvsp_ver >= ENL_NVSP_VER_5 ? 30 : 1;
 	return enl_nvsp_send_nowait(nd, &req);
 }
 
 static int enl_nvsp_recv_buf(struct enl_netvsc *nd, u32 mtu)
 {
-	struct nvsp_msg req, resp;
+	struct enl_nvsp_msg req, resp;
 	u32 sub, num;
 	int ret;
 
-	nd->recv_buf_size = nd->nvsp_ver <= NVSP_VER_2 ? ENL_NETVSC_RECV_BUF_OLD :
+	nd->recv_buf_size = nd->nvsp_ver <= ENL_NVSP_VER_2 ? ENL_NETVSC_RECV_BUF_OLD :
 							 ENL_NETVSC_RECV_BUF;
 	nd->recv_buf = vzalloc(nd->recv_buf_size);
 	if (!nd->recv_buf)
@@ -128,30 +128,30 @@ static int enl_nvsp_recv_buf(struct enl_netvsc *nd, u32 mtu)
 	}
 
 	memset(&req, 0, sizeof(req));
-	req.type = NVSP_MSG_SEND_RECV_BUF;
+	req.type = ENL_NVSP_MSG1_SEND_RECV_BUF;
 	req.send_buf.gpadl_handle = nd->recv_gpadl;
-	req.send_buf.id = NVSP_RECV_BUF_ID;
-	ret = enl_nvsp_step(nd, &req, &resp, NVSP_MSG_SEND_RECV_BUF_COMPLETE, 28);
+	req.send_buf.id = ENL_NVSP_RECV_BUF_ID;
+	ret = enl_nvsp_step(nd, &req, &resp, ENL_NVSP_MSG1_SEND_RECV_BUF_COMPLETE, 28);
 	if (ret)
 		return ret;
-	if (resp.recv_buf_complete.status != NVSP_STAT_SUCCESS) {
+	if (resp.recv_buf_complete.status != ENL_NVSP_STAT_SUCCESS) {
 		dev_err(&nd->vdev->dev, "host refused the receive buffer (status %u)\n",
 			resp.recv_buf_complete.status);
 		return -EIO;
 	}
-	sub = resp.recv_buf_complete.sub_alloc_size;
-	num = resp.recv_buf_complete.num_sub_allocs;
+	sub = resp.recv_buf_complete.section.sub_alloc_size;
+	num = resp.recv_buf_complete.section.num_sub_allocs;
 	if (resp.recv_buf_complete.num_sections != 1 ||
-	    resp.recv_buf_complete.offset != 0 || sub < ENL_NETVSC_MIN_SECTION ||
+	    resp.recv_buf_complete.section.offset != 0 || sub < ENL_NETVSC_MIN_SECTION ||
 	    !num || (u64)sub * num > nd->recv_buf_size) {
 		dev_err(&nd->vdev->dev,
 			"receive buffer layout refused: %u sections, offset %u, %u x %u bytes\n",
 			resp.recv_buf_complete.num_sections,
-			resp.recv_buf_complete.offset, num, sub);
+			resp.recv_buf_complete.section.offset, num, sub);
 		return -EPROTO;
 	}
 	nd->recv_section = sub;
-	if (sub < mtu + ETH_HLEN + 8 + sizeof(struct rndis_packet))
+	if (sub < mtu + ETH_HLEN + 8 + sizeof(struct enl_rndis_packet))
 		dev_warn(&nd->vdev->dev,
 			 "receive sections of %u bytes are too small for MTU %u\n",
 			 sub, mtu);
@@ -160,7 +160,7 @@ static int enl_nvsp_recv_buf(struct enl_netvsc *nd, u32 mtu)
 
 static int enl_nvsp_send_buf(struct enl_netvsc *nd)
 {
-	struct nvsp_msg req, resp;
+	struct enl_nvsp_msg req, resp;
 	u32 sec;
 	int ret;
 
@@ -179,13 +179,13 @@ static int enl_nvsp_send_buf(struct enl_netvsc *nd)
 	}
 
 	memset(&req, 0, sizeof(req));
-	req.type = NVSP_MSG_SEND_SEND_BUF;
+	req.type = ENL_NVSP_MSG1_SEND_SEND_BUF;
 	req.send_buf.gpadl_handle = nd->send_gpadl;
-	req.send_buf.id = NVSP_SEND_BUF_ID;
-	ret = enl_nvsp_step(nd, &req, &resp, NVSP_MSG_SEND_SEND_BUF_COMPLETE, 12);
+	req.send_buf.id = ENL_NVSP_SEND_BUF_ID;
+	ret = enl_nvsp_step(nd, &req, &resp, ENL_NVSP_MSG1_SEND_SEND_BUF_COMPLETE, 12);
 	if (ret)
 		return ret;
-	if (resp.send_buf_complete.status != NVSP_STAT_SUCCESS) {
+	if (resp.send_buf_complete.status != ENL_NVSP_STAT_SUCCESS) {
 		dev_err(&nd->vdev->dev, "host refused the send buffer (status %u)\n",
 			resp.send_buf_complete.status);
 		return -EIO;
@@ -283,7 +283,7 @@ u16 enl_netvsc_open_queues(struct enl_netvsc *nd)
 int enl_netvsc_subchannels(struct enl_netvsc *nd)
 {
 	u16 want = min(nd->num_chans, nd->max_chans) - 1, granted, n;
-	struct nvsp_msg req, resp;
+	struct enl_nvsp_msg req, resp;
 	int ret;
 
 	if (!want)
@@ -294,13 +294,13 @@ int enl_netvsc_subchannels(struct enl_netvsc *nd)
 	enl_vmbus_set_subchannel_cb(nd->vdev->channel, enl_netvsc_sc_offer);
 
 	memset(&req, 0, sizeof(req));
-	req.type = NVSP_MSG_SUBCHANNEL;
+	req.type = ENL_NVSP_MSG5_SUBCHANNEL;
 	req.subchannel_req.op = 1;	/* allocate */
 	req.subchannel_req.num_subchannels = want;
-	ret = enl_nvsp_step(nd, &req, &resp, NVSP_MSG_SUBCHANNEL, 12);
+	ret = enl_nvsp_step(nd, &req, &resp, ENL_NVSP_MSG5_SUBCHANNEL, 12);
 	if (ret)
 		return ret;
-	if (resp.subchannel_complete.status != NVSP_STAT_SUCCESS) {
+	if (resp.subchannel_complete.status != ENL_NVSP_STAT_SUCCESS) {
 		dev_warn(&nd->vdev->dev, "host refused %u subchannels (status %u)\n",
 			 want, resp.subchannel_complete.status);
 		return 0;
@@ -419,7 +419,7 @@ int enl_netvsc_attach(struct enl_netvsc *nd, u32 mtu)
 /* Under rtnl, with the TX queues stopped. */
 void enl_netvsc_detach(struct enl_netvsc *nd)
 {
-	struct nvsp_msg m;
+	struct enl_nvsp_msg m;
 
 	if (nd->rndis_up) {
 		enl_rndis_set_filter(nd, 0);
@@ -429,12 +429,12 @@ void enl_netvsc_detach(struct enl_netvsc *nd)
 	if (nd->recv_buf && nd->chans[0]) {
 		/* no completion asked for these */
 		memset(&m, 0, sizeof(m));
-		m.type = NVSP_MSG_REVOKE_RECV_BUF;
-		m.revoke.id = NVSP_RECV_BUF_ID;
+		m.type = ENL_NVSP_MSG1_REVOKE_RECV_BUF;
+		m.revoke_buf.id = ENL_NVSP_RECV_BUF_ID;
 		enl_nvsp_send_nowait(nd, &m);
 		memset(&m, 0, sizeof(m));
-		m.type = NVSP_MSG_REVOKE_SEND_BUF;
-		m.revoke.id = NVSP_SEND_BUF_ID;
+		m.type = ENL_NVSP_MSG1_REVOKE_SEND_BUF;
+		m.revoke_buf.id = ENL_NVSP_SEND_BUF_ID;
 		enl_nvsp_send_nowait(nd, &m);
 	}
 	mutex_lock(&nd->sc_lock);

@@ -26,21 +26,12 @@ static u32 rd32(const u8 *p)
 	return v;
 }
 
-static void wr32(u8 *p, u32 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void wr16(u8 *p, u16 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
 
 /* Send msg[len] as an RNDIS control message; the NVSP completion is dropped. */
 int enl_netvsc_send_ctl(struct enl_netvsc *nd, const void *msg, u32 len)
 {
 	struct enl_vmbus_channel *ch = nd->vdev->channel;
-	struct nvsp_msg m;
+	struct enl_nvsp_msg m;
 	u64 pfn, id;
 	int ret;
 
@@ -48,9 +39,9 @@ int enl_netvsc_send_ctl(struct enl_netvsc *nd, const void *msg, u32 len)
 		return -EMSGSIZE;
 	memcpy(nd->ctl_req, msg, len);
 	memset(&m, 0, sizeof(m));
-	m.type = NVSP_MSG_SEND_RNDIS_PKT;
+	m.type = ENL_NVSP_MSG1_SEND_RNDIS_PKT;
 	m.rndis_pkt.channel_type = 1;
-	m.rndis_pkt.section_index = NVSP_NO_SECTION;
+	m.rndis_pkt.send_buf_section_index = ENL_NVSP_NO_SECTION;
 	ret = enl_vmbus_request_add(ch, &enl_netvsc_ctl_marker, &id);
 	if (ret)
 		return ret;
@@ -96,7 +87,7 @@ static int enl_rndis_request(struct enl_netvsc *nd, void *req, u32 len)
 		return ret;
 	}
 	if (nd->ctl_resp_len < 16 ||
-	    rd32(nd->ctl_resp) != (type | RNDIS_MSG_COMPLETION)) {
+	    rd32(nd->ctl_resp) != (type | ENL_RNDIS_MSG_COMPLETION)) {
 		dev_err(&nd->vdev->dev, "RNDIS request %#x: bad answer\n", type);
 		return -EPROTO;
 	}
@@ -130,8 +121,8 @@ static int enl_rndis_query(struct enl_netvsc *nd, u32 oid, const void *info,
 			   u32 ilen, void *out, u32 out_len, u32 *got)
 {
 	struct {
-		struct rndis_hdr h;
-		struct rndis_query_req q;
+		struct enl_rndis_hdr h;
+		struct enl_rndis_oid_req q;
 		u8 info[160];
 	} __packed req;
 	u32 status, off, n;
@@ -140,16 +131,16 @@ static int enl_rndis_query(struct enl_netvsc *nd, u32 oid, const void *info,
 	if (ilen > sizeof(req.info))
 		return -EINVAL;
 	memset(&req, 0, sizeof(req));
-	req.h.type = RNDIS_MSG_QUERY;
-	req.h.len = sizeof(req.h) + sizeof(req.q) + ilen;
+	req.h.type = ENL_RNDIS_MSG_QUERY;
+	req.h.msg_len = sizeof(req.h) + sizeof(req.q) + ilen;
 	req.q.oid = oid;
-	req.q.info_len = ilen;
-	req.q.info_offset = ilen ? sizeof(req.q) : 0;
+	req.q.info_buflen = ilen;
+	req.q.info_buf_offset = ilen ? sizeof(req.q) : 0;
 	if (ilen)
 		memcpy(req.info, info, ilen);
 
 	mutex_lock(&nd->ctl_lock);
-	ret = enl_rndis_request(nd, &req, req.h.len);
+	ret = enl_rndis_request(nd, &req, req.h.msg_len);
 	if (!ret)
 		ret = enl_rndis_query_info(nd->ctl_resp, nd->ctl_resp_len, &status,
 					   &off, &n);
@@ -166,8 +157,8 @@ static int enl_rndis_query(struct enl_netvsc *nd, u32 oid, const void *info,
 static int enl_rndis_set(struct enl_netvsc *nd, u32 oid, const void *info,
 			 u32 ilen)
 {
-	struct rndis_hdr *h;
-	struct rndis_set_req *sr;
+	struct enl_rndis_hdr *h;
+	struct enl_rndis_oid_req *sr;
 	u32 status, len = sizeof(*h) + sizeof(*sr) + ilen;
 	int ret;
 
@@ -176,12 +167,12 @@ static int enl_rndis_set(struct enl_netvsc *nd, u32 oid, const void *info,
 	h = kzalloc(len, GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
-	sr = (struct rndis_set_req *)(h + 1);
-	h->type = RNDIS_MSG_SET;
-	h->len = len;
+	sr = (struct enl_rndis_oid_req *)(h + 1);
+	h->type = ENL_RNDIS_MSG_SET;
+	h->msg_len = len;
 	sr->oid = oid;
-	sr->info_len = ilen;
-	sr->info_offset = sizeof(*sr);
+	sr->info_buflen = ilen;
+	sr->info_buf_offset = sizeof(*sr);
 	memcpy(sr + 1, info, ilen);
 
 	mutex_lock(&nd->ctl_lock);
@@ -200,75 +191,79 @@ static int enl_rndis_set(struct enl_netvsc *nd, u32 oid, const void *info,
 /* Receive queues the host has (RSS capabilities, NVSP 5 on); 1 if none. */
 u32 enl_rndis_rss_queues(struct enl_netvsc *nd)
 {
-	struct ndis_obj_hdr q = { .type = NDIS_OBJ_TYPE_RSS_CAPS, .revision = 2,
-				  .size = 18 };
-	u8 caps[18];
-	u32 got = 0, n;
+	struct enl_ndis_obj_header q = {
+		.type = ENL_NDIS_OBJ_TYPE_RSS_CAPABILITIES, .revision = 2,
+		.size = sizeof(struct enl_ndis_rss_caps),
+	};
+	struct enl_ndis_rss_caps caps;
+	u32 got = 0;
 
-	if (nd->nvsp_ver < NVSP_VER_5)
+	if (nd->nvsp_ver < ENL_NVSP_VER_5)
 		return 1;
-	memset(caps, 0, sizeof(caps));
-	if (enl_rndis_query(nd, RNDIS_OID_RSS_CAPS, &q, sizeof(q), caps,
-			    sizeof(caps), &got) || got < 16)
+	memset(&caps, 0, sizeof(caps));
+	if (enl_rndis_query(nd, ENL_OID_GEN_RECEIVE_SCALE_CAPABILITIES, &q,
+			    sizeof(q), &caps, sizeof(caps), &got) ||
+	    got < offsetof(struct enl_ndis_rss_caps, num_indirect_tabent))
 		return 1;
-	/* header 4, capability flags 4, interrupt messages 4, queues 4 */
-	memcpy(&n, caps + 12, 4);
-	return clamp_t(u32, n, 1, ENL_NETVSC_MAX_CHANNELS);
+	return clamp_t(u32, caps.num_recv_que, 1, ENL_NETVSC_MAX_CHANNELS);
 }
 
 /*
- * RSS parameters: Toeplitz over IPv4/IPv6 TCP, the indirection table
- * spreading over the open queues, a fixed key.  The host steers to
+ * RSS parameters: Toeplitz over IPv4/IPv6 and their TCP, the indirection
+ * table spreading over the open queues, a fixed key.  The host steers to
  * subchannels only after this.
  */
-#define ENL_RSS_TABLE	128
-#define ENL_RSS_KEY	40
 int enl_rndis_set_rss(struct enl_netvsc *nd, u16 queues)
 {
-	static const u8 key[ENL_RSS_KEY] = {
+	static const u8 key[ENL_NDIS_RSS_KEY_SIZE] = {
 		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
 		0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
 		0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
 		0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 	};
-	u32 len = 40 + 4 * ENL_RSS_TABLE + ENL_RSS_KEY, i, v;
-	u8 *p;
+	const u32 tab = 4 * ENL_NDIS_RSS_MAX_TABLE_ENTRIES;
+	struct enl_ndis_rss_params *p;
+	u32 len = sizeof(*p) + tab + sizeof(key), i, v;
+	u8 *b;
 	int ret;
 
-	p = kzalloc(len, GFP_KERNEL);
-	if (!p)
+	b = kzalloc(len, GFP_KERNEL);
+	if (!b)
 		return -ENOMEM;
-	p[0] = 0x89;			/* header: RSS parameters, revision 2 */
-	p[1] = 2;
-	wr16(p + 2, 40);
-	wr32(p + 8, 0x1701);	/* Toeplitz; IPv4, TCPv4, IPv6, TCPv6 */
-	wr16(p + 12, 4 * ENL_RSS_TABLE);
-	wr32(p + 16, 40);
-	wr16(p + 20, ENL_RSS_KEY);
-	wr32(p + 24, 40 + 4 * ENL_RSS_TABLE);
-	for (i = 0; i < ENL_RSS_TABLE; i++) {
+	p = (struct enl_ndis_rss_params *)b;
+	p->header.type = ENL_NDIS_OBJ_TYPE_RSS_PARAMETERS;
+	p->header.revision = 2;
+	p->header.size = sizeof(*p);
+	p->hashinfo = ENL_NDIS_HASH_FUNC_TOEPLITZ | ENL_NDIS_HASH_IPV4 |
+		      ENL_NDIS_HASH_TCP_IPV4 | ENL_NDIS_HASH_IPV6 |
+		      ENL_NDIS_HASH_TCP_IPV6;
+	p->indirect_tabsize = tab;
+	p->indirect_taboffset = sizeof(*p);
+	p->hashkey_size = sizeof(key);
+	p->hashkey_offset = sizeof(*p) + tab;
+	for (i = 0; i < ENL_NDIS_RSS_MAX_TABLE_ENTRIES; i++) {
 		v = i % queues;
-		memcpy(p + 40 + 4 * i, &v, 4);
+		memcpy(b + sizeof(*p) + 4 * i, &v, 4);
 	}
-	memcpy(p + 40 + 4 * ENL_RSS_TABLE, key, ENL_RSS_KEY);
-	ret = enl_rndis_set(nd, RNDIS_OID_RSS_PARAMS, p, len);
-	kfree(p);
+	memcpy(b + sizeof(*p) + tab, key, sizeof(key));
+	ret = enl_rndis_set(nd, ENL_OID_GEN_RECEIVE_SCALE_PARAMETERS, b, len);
+	kfree(b);
 	return ret;
 }
 
 int enl_rndis_set_filter(struct enl_netvsc *nd, u32 filter)
 {
-	return enl_rndis_set(nd, RNDIS_OID_PACKET_FILTER, &filter, sizeof(filter));
+	return enl_rndis_set(nd, ENL_OID_GEN_CURRENT_PACKET_FILTER, &filter, sizeof(filter));
 }
 
 /* HALT asks for no answer; the NVSP completion is still the host's duty. */
 void enl_rndis_halt(struct enl_netvsc *nd)
 {
 	struct {
-		struct rndis_hdr h;
-		struct rndis_halt_req r;
+		struct enl_rndis_hdr h;
+		struct enl_rndis_halt_req r;
 	} __packed req = {
-		.h = { .type = RNDIS_MSG_HALT, .len = sizeof(req) },
+		.h = { .type = ENL_RNDIS_MSG_HALT, .msg_len = sizeof(req) },
 	};
 
 	mutex_lock(&nd->ctl_lock);
@@ -281,16 +276,16 @@ void enl_rndis_halt(struct enl_netvsc *nd)
 static int enl_rndis_offloads(struct enl_netvsc *nd)
 {
 	struct net_device *ndev = nd->ndev;
-	struct ndis_offload caps;
-	struct ndis_offload_params par;
-	struct ndis_obj_hdr q = { .type = NDIS_OBJ_TYPE_OFFLOAD };
+	struct enl_ndis_offload caps;
+	struct enl_ndis_offload_params par;
+	struct enl_ndis_obj_header q = { .type = ENL_NDIS_OBJ_TYPE_OFFLOAD };
 	u32 got = 0;
 	int ret;
 
-	if (nd->nvsp_ver >= NVSP_VER_5) {
+	if (nd->nvsp_ver >= ENL_NVSP_VER_5) {
 		q.revision = 3;
 		q.size = 156;
-	} else if (nd->nvsp_ver >= NVSP_VER_4) {
+	} else if (nd->nvsp_ver >= ENL_NVSP_VER_4) {
 		q.revision = 2;
 		q.size = 144;
 	} else {
@@ -298,54 +293,55 @@ static int enl_rndis_offloads(struct enl_netvsc *nd)
 		q.size = 112;
 	}
 	memset(&caps, 0, sizeof(caps));
-	ret = enl_rndis_query(nd, RNDIS_OID_OFFLOAD_HW_CAPS, &q, sizeof(q),
+	ret = enl_rndis_query(nd, ENL_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, &q, sizeof(q),
 			      &caps, sizeof(caps), &got);
 	if (ret)
 		return ret;
-	if (got < 112 || caps.hdr.type != NDIS_OBJ_TYPE_OFFLOAD ||
-	    caps.hdr.revision < 1 || caps.hdr.size < 112 || caps.hdr.size > got) {
+	if (got < 112 || caps.header.type != ENL_NDIS_OBJ_TYPE_OFFLOAD ||
+	    caps.header.revision < 1 || caps.header.size < 112 || caps.header.size > got) {
 		dev_err(&nd->vdev->dev,
 			"offload capabilities refused: %u bytes, type %#x rev %u size %u\n",
-			got, caps.hdr.type, caps.hdr.revision, caps.hdr.size);
+			got, caps.header.type, caps.header.revision, caps.header.size);
 		return -EPROTO;
 	}
 	/* a shorter (older) structure leaves the newer fields zero */
-	if (caps.hdr.size < sizeof(caps))
-		memset((u8 *)&caps + caps.hdr.size, 0, sizeof(caps) - caps.hdr.size);
+	if (caps.header.size < sizeof(caps))
+		memset((u8 *)&caps + caps.header.size, 0, sizeof(caps) - caps.header.size);
 
-	nd->offload_csum4 = (caps.ip4_txcsum & 0x14) == 0x14;
-	nd->offload_csum6 = (caps.ip6_txcsum & 0x15) == 0x15;
-	nd->offload_tso4 = nd->offload_csum4 && (caps.lso_ip4_encap & 2) &&
-			   caps.lso_ip4_maxsz > 0;
-	nd->offload_tso6 = nd->offload_csum6 && (caps.lso_ip6_encap & 2) &&
-			   (caps.lso_ip6_opts & 5) == 5 && caps.lso_ip6_maxsz > 0;
+	nd->offload_csum4 = (caps.csum.ip4_txcsum & 0x14) == 0x14;
+	nd->offload_csum6 = (caps.csum.ip6_txcsum & 0x15) == 0x15;
+	nd->offload_tso4 = nd->offload_csum4 && (caps.lsov2.ip4_encap & 2) &&
+			   caps.lsov2.ip4_maxsz > 0;
+	nd->offload_tso6 = nd->offload_csum6 && (caps.lsov2.ip6_encap & 2) &&
+			   (caps.lsov2.ip6_opts & 5) == 5 && caps.lsov2.ip6_maxsz > 0;
 	nd->gso_max = 65536;
 	if (nd->offload_tso4)
-		nd->gso_max = min(nd->gso_max, caps.lso_ip4_maxsz);
+		nd->gso_max = min(nd->gso_max, caps.lsov2.ip4_maxsz);
 	if (nd->offload_tso6)
-		nd->gso_max = min(nd->gso_max, caps.lso_ip6_maxsz);
+		nd->gso_max = min(nd->gso_max, caps.lsov2.ip6_maxsz);
 	if (nd->gso_max < 2 * 9000)
 		nd->offload_tso4 = nd->offload_tso6 = false;
 
 	memset(&par, 0, sizeof(par));
-	par.hdr.type = NDIS_OBJ_TYPE_OFFLOAD_PARAMS;
-	par.hdr.revision = 3;
-	par.hdr.size = nd->nvsp_ver >= NVSP_VER_5 ? 28 : 22;
+	par.header.type = ENL_NDIS_OBJ_TYPE_DEFAULT;
+	par.header.revision = 3;
+	par.header.size = nd->nvsp_ver >= ENL_NVSP_VER_5 ? ENL_NDIS_OFFLOAD_PARAMS_SIZE :
+							 ENL_NDIS_OFFLOAD_PARAMS_SIZE_V4;
 	if (nd->offload_csum4) {
-		par.tcp_ip_v4_csum = NDIS_OFFLOAD_PARAMS_TX_RX_ENABLED;
-		if (nd->nvsp_ver >= NVSP_VER_5 && (caps.ip4_txcsum & 0x40))
-			par.udp_ip_v4_csum = NDIS_OFFLOAD_PARAMS_TX_RX_ENABLED;
+		par.tcp_ip_v4_csum = ENL_NDIS_OFFLOAD_PARAM_TX_RX_ENABLED;
+		if (nd->nvsp_ver >= ENL_NVSP_VER_5 && (caps.csum.ip4_txcsum & 0x40))
+			par.udp_ip_v4_csum = ENL_NDIS_OFFLOAD_PARAM_TX_RX_ENABLED;
 	}
 	if (nd->offload_csum6) {
-		par.tcp_ip_v6_csum = NDIS_OFFLOAD_PARAMS_TX_RX_ENABLED;
-		if (nd->nvsp_ver >= NVSP_VER_5 && (caps.ip6_txcsum & 0x40))
-			par.udp_ip_v6_csum = NDIS_OFFLOAD_PARAMS_TX_RX_ENABLED;
+		par.tcp_ip_v6_csum = ENL_NDIS_OFFLOAD_PARAM_TX_RX_ENABLED;
+		if (nd->nvsp_ver >= ENL_NVSP_VER_5 && (caps.csum.ip6_txcsum & 0x40))
+			par.udp_ip_v6_csum = ENL_NDIS_OFFLOAD_PARAM_TX_RX_ENABLED;
 	}
 	if (nd->offload_tso4)
-		par.lso_v2_ipv4 = NDIS_OFFLOAD_PARAMS_LSOV2_ENABLED;
+		par.lso_v2_ipv4 = ENL_NDIS_OFFLOAD_PARAM_ENABLED;
 	if (nd->offload_tso6)
-		par.lso_v2_ipv6 = NDIS_OFFLOAD_PARAMS_LSOV2_ENABLED;
-	ret = enl_rndis_set(nd, RNDIS_OID_OFFLOAD_PARAMS, &par, par.hdr.size);
+		par.lso_v2_ipv6 = ENL_NDIS_OFFLOAD_PARAM_ENABLED;
+	ret = enl_rndis_set(nd, ENL_OID_TCP_OFFLOAD_PARAMETERS, &par, par.header.size);
 	if (ret)
 		return ret;
 
@@ -370,13 +366,13 @@ int enl_rndis_init(struct enl_netvsc *nd, u32 mtu)
 {
 	struct net_device *ndev = nd->ndev;
 	struct {
-		struct rndis_hdr h;
-		struct rndis_init_req r;
+		struct enl_rndis_hdr h;
+		struct enl_rndis_init_req r;
 	} __packed req = {
-		.h = { .type = RNDIS_MSG_INIT, .len = sizeof(req) },
-		.r = { .major = 1, .minor = 0, .max_xfer = 0x4000 },
+		.h = { .type = ENL_RNDIS_MSG_INIT, .msg_len = sizeof(req) },
+		.r = { .major = ENL_RNDIS_MAJOR_VERSION, .minor = ENL_RNDIS_MINOR_VERSION, .max_xfer_size = 0x4000 },
 	};
-	struct rndis_init_cmplt ic;
+	struct enl_rndis_init_cmplt ic;
 	u8 mac[ETH_ALEN];
 	u32 v, got;
 	int ret;
@@ -399,12 +395,12 @@ int enl_rndis_init(struct enl_netvsc *nd, u32 mtu)
 	nd->rndis_up = true;
 
 	got = 0;
-	if (!enl_rndis_query(nd, RNDIS_OID_MAX_FRAME_SIZE, NULL, 0, &v, sizeof(v),
+	if (!enl_rndis_query(nd, ENL_OID_GEN_MAXIMUM_FRAME_SIZE, NULL, 0, &v, sizeof(v),
 			     &got) && got == 4 && v < mtu && v >= 576)
 		dev_warn(&nd->vdev->dev, "host frame size %u below MTU %u\n", v, mtu);
 
 	got = 0;
-	ret = enl_rndis_query(nd, RNDIS_OID_PERMANENT_ADDRESS, NULL, 0, mac,
+	ret = enl_rndis_query(nd, ENL_OID_802_3_PERMANENT_ADDRESS, NULL, 0, mac,
 			      sizeof(mac), &got);
 	if (ret)
 		return ret;
@@ -421,15 +417,15 @@ int enl_rndis_init(struct enl_netvsc *nd, u32 mtu)
 
 	got = 0;
 	v = 0;
-	ret = enl_rndis_query(nd, RNDIS_OID_MEDIA_CONNECT, NULL, 0, &v, sizeof(v),
+	ret = enl_rndis_query(nd, ENL_OID_GEN_MEDIA_CONNECT_STATUS, NULL, 0, &v, sizeof(v),
 			      &got);
 	/* 0 means connected; no answer: we assume it is */
 	nd->link_up = ret || got != 4 || v == 0;
 
 	nd->link_speed = 0;
-	if (nd->nvsp_ver >= NVSP_VER_5) {
+	if (nd->nvsp_ver >= ENL_NVSP_VER_5) {
 		got = 0;
-		if (!enl_rndis_query(nd, RNDIS_OID_LINK_SPEED, NULL, 0, &v,
+		if (!enl_rndis_query(nd, ENL_OID_GEN_LINK_SPEED, NULL, 0, &v,
 				     sizeof(v), &got) && got == 4)
 			nd->link_speed = v;
 	}
@@ -452,18 +448,18 @@ void enl_rndis_indicate(struct enl_netvsc *nd, const u8 *msg,
 			const struct enl_rndis_rx *r)
 {
 	switch (r->status) {
-	case RNDIS_STATUS_MEDIA_CONNECT:
+	case ENL_RNDIS_STATUS_MEDIA_CONNECT:
 		enl_netvsc_carrier(nd, true);
 		break;
-	case RNDIS_STATUS_MEDIA_DISCONNECT:
+	case ENL_RNDIS_STATUS_MEDIA_DISCONNECT:
 		enl_netvsc_carrier(nd, false);
 		break;
-	case RNDIS_STATUS_NETWORK_CHANGE:
+	case ENL_RNDIS_STATUS_NETWORK_CHANGE:
 		/* a new network behind the link: down, and up again in 2 s */
 		enl_netvsc_carrier(nd, false);
 		schedule_delayed_work(&nd->link_work, 2 * HZ);
 		break;
-	case RNDIS_STATUS_LINK_SPEED_CHANGE:
+	case ENL_RNDIS_STATUS_LINK_SPEED_CHANGE:
 		if (r->buf_len >= 4)
 			nd->link_speed = rd32(msg + r->buf_off);
 		break;

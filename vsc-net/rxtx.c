@@ -35,7 +35,7 @@ void enl_netvsc_callback(struct enl_vmbus_channel *ch, void *ctx)
 /* Send the RX completions we owe; false if the ring had no room for all. */
 static bool enl_netvsc_rx_flush(struct enl_netvsc_chan *c)
 {
-	static const u32 ok[2] = { NVSP_MSG_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS };
+	static const u32 ok[2] = { ENL_NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE, ENL_NVSP_STAT_SUCCESS };
 	u32 i;
 
 	for (i = 0; i < c->rx_done_n; i++) {
@@ -105,7 +105,7 @@ static void enl_netvsc_rx_xfer(struct enl_netvsc_chan *c, const struct enl_pkt *
 		return;
 	}
 	memcpy(&type, p->payload, 4);
-	if (type != NVSP_MSG_SEND_RNDIS_PKT ||
+	if (type != ENL_NVSP_MSG1_SEND_RNDIS_PKT ||
 	    enl_netvsc_xfer_check(p, nd->recv_buf_size, nd->recv_section, &why)) {
 		if (net_ratelimit())
 			netdev_warn(nd->ndev, "receive packet refused: %s\n",
@@ -147,7 +147,7 @@ static void enl_netvsc_tx_done(struct enl_netvsc_chan *c, struct sk_buff *skb,
 	struct enl_netvsc *nd = c->nd;
 
 	skb_unlink(skb, &c->tx_inflight);
-	if (cb->section != NVSP_NO_SECTION)
+	if (cb->section != ENL_NVSP_NO_SECTION)
 		clear_bit(cb->section, nd->send_map);
 	if (ok) {
 		u64_stats_update_begin(&c->tx.syncp);
@@ -171,8 +171,8 @@ static void enl_netvsc_completion(struct enl_netvsc_chan *c, const struct enl_pk
 		return;
 	}
 	memcpy(m, p->payload, min_t(u32, p->payload_len, sizeof(m)));
-	ok = p->payload_len >= 8 && m[0] == NVSP_MSG_SEND_RNDIS_PKT_COMPLETE &&
-	     m[1] == NVSP_STAT_SUCCESS;
+	ok = p->payload_len >= 8 && m[0] == ENL_NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE &&
+	     m[1] == ENL_NVSP_STAT_SUCCESS;
 	if (ctx == &enl_netvsc_ctl_marker)
 		return;
 	if (!ok)
@@ -191,7 +191,7 @@ static void enl_netvsc_inband(struct enl_netvsc_chan *c, const struct enl_pkt *p
 		return;
 	}
 	memcpy(&type, p->payload, 4);
-	if (type != NVSP_MSG_SEND_INDIRECTION_TABLE) {
+	if (type != ENL_NVSP_MSG5_SEND_INDIRECTION_TABLE) {
 		/* VF association and the like: nothing we do */
 		atomic_long_inc(&nd->bad_inband);
 		return;
@@ -355,7 +355,7 @@ static int enl_netvsc_tx_info(struct sk_buff *skb, struct enl_rndis_tx_info *ti,
 	return 0;
 }
 
-/* A free send-buffer section, or NVSP_NO_SECTION. */
+/* A free send-buffer section, or ENL_NVSP_NO_SECTION. */
 static u32 enl_netvsc_section_get(struct enl_netvsc *nd)
 {
 	u32 i;
@@ -363,7 +363,7 @@ static u32 enl_netvsc_section_get(struct enl_netvsc *nd)
 	for (;;) {
 		i = find_first_zero_bit(nd->send_map, nd->send_sections);
 		if (i >= nd->send_sections)
-			return NVSP_NO_SECTION;
+			return ENL_NVSP_NO_SECTION;
 		if (!test_and_set_bit(i, nd->send_map))
 			return i;
 	}
@@ -417,7 +417,7 @@ netdev_tx_t enl_netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	u8 hdr[ENL_RNDIS_TX_HDR_MAX];
 	struct enl_rndis_tx_info ti;
 	struct enl_netvsc_chan *c;
-	struct nvsp_msg m;
+	struct enl_nvsp_msg m;
 	u32 hlen, flen;
 	int ret;
 
@@ -430,26 +430,26 @@ netdev_tx_t enl_netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	hlen = enl_rndis_tx_header(hdr, flen, &ti);
 
 	memset(&m, 0, sizeof(m));
-	m.type = NVSP_MSG_SEND_RNDIS_PKT;
+	m.type = ENL_NVSP_MSG1_SEND_RNDIS_PKT;
 	m.rndis_pkt.channel_type = 0;
 	cb->len = flen;
-	cb->section = NVSP_NO_SECTION;
+	cb->section = ENL_NVSP_NO_SECTION;
 	if (hlen + flen <= nd->send_section)
 		cb->section = enl_netvsc_section_get(nd);
-	if (cb->section == NVSP_NO_SECTION && skb_cow_head(skb, hlen))
+	if (cb->section == ENL_NVSP_NO_SECTION && skb_cow_head(skb, hlen))
 		goto drop;
 
 	if (enl_vmbus_request_add(c->ch, skb, &cb->trans_id))
 		goto busy_nosend;
 	skb_queue_tail(&c->tx_inflight, skb);
 
-	if (cb->section != NVSP_NO_SECTION) {
+	if (cb->section != ENL_NVSP_NO_SECTION) {
 		u8 *dst = (u8 *)nd->send_buf + (size_t)cb->section * nd->send_section;
 
 		memcpy(dst, hdr, hlen);
 		skb_copy_bits(skb, 0, dst + hlen, flen);
-		m.rndis_pkt.section_index = cb->section;
-		m.rndis_pkt.section_size = hlen + flen;
+		m.rndis_pkt.send_buf_section_index = cb->section;
+		m.rndis_pkt.send_buf_section_size = hlen + flen;
 		ret = enl_vmbus_send(c->ch, VMBUS_PKT_INBAND,
 				     VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
 				     cb->trans_id, &m, sizeof(m));
@@ -462,7 +462,7 @@ netdev_tx_t enl_netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 
 		memcpy(skb_push(skb, hlen), hdr, hlen);
 		n = enl_netvsc_ranges(skb, ranges, sizeof(ranges), &rlen);
-		m.rndis_pkt.section_index = NVSP_NO_SECTION;
+		m.rndis_pkt.send_buf_section_index = ENL_NVSP_NO_SECTION;
 		ret = n < 0 ? n : enl_vmbus_send_gpa_ranges(c->ch, cb->trans_id, ranges,
 							     rlen, n, &m, sizeof(m));
 		if (ret)
@@ -477,7 +477,7 @@ netdev_tx_t enl_netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	enl_vmbus_request_take(c->ch, cb->trans_id);
 	if (ret == -EAGAIN) {
 busy_nosend:
-		if (cb->section != NVSP_NO_SECTION)
+		if (cb->section != ENL_NVSP_NO_SECTION)
 			clear_bit(cb->section, nd->send_map);
 		c->tx_busy++;
 		netif_tx_stop_queue(netdev_get_tx_queue(ndev, q));
@@ -486,7 +486,7 @@ busy_nosend:
 			netif_tx_wake_queue(netdev_get_tx_queue(ndev, q));
 		return NETDEV_TX_BUSY;
 	}
-	if (cb->section != NVSP_NO_SECTION)
+	if (cb->section != ENL_NVSP_NO_SECTION)
 		clear_bit(cb->section, nd->send_map);
 	c->tx_failed++;
 	dev_kfree_skb_any(skb);
@@ -508,7 +508,7 @@ void enl_netvsc_tx_reap(struct enl_netvsc_chan *c)
 
 		/* its id must not find a freed skb after a reopen */
 		enl_vmbus_request_take(c->ch, cb->trans_id);
-		if (cb->section != NVSP_NO_SECTION && c->nd->send_map)
+		if (cb->section != ENL_NVSP_NO_SECTION && c->nd->send_map)
 			clear_bit(cb->section, c->nd->send_map);
 		dev_kfree_skb_any(skb);
 	}

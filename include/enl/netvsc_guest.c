@@ -36,84 +36,34 @@ static u32 bad(struct enl_rndis_rx *r, const char *why)
 	return r->kind;
 }
 
-/*
- * The PPIs of a data message: at pkt + ppi_off (pkt = the rndis_packet,
- * byte 8), ppi_len bytes, which they must tile exactly.  Unknown types are
- * skipped, known ones need a whole value.
- */
-static u32 parse_ppis(const u8 *pkt, u32 ppi_off, u32 ppi_len,
-		      struct enl_rndis_rx *r)
-{
-	u32 pos = 0;
-
-	while (pos < ppi_len) {
-		const u8 *p = pkt + ppi_off + pos;
-		u32 size, type, voff;
-
-		if (ppi_len - pos < sizeof(struct rndis_ppi))
-			return bad(r, "PPI header past ppi_len");
-		size = rd32(p);
-		type = rd32(p + 4);
-		voff = rd32(p + 8);
-		/* the stock driver loops for ever on these: we refuse */
-		if (size < sizeof(struct rndis_ppi) + 4 || size > ppi_len - pos)
-			return bad(r, "PPI size");
-		if (voff != sizeof(struct rndis_ppi))
-			return bad(r, "PPI value offset");
-		if (type & 0x80000000u) {
-			/* internal PPIs (RSC fragments): we never asked for RSC */
-			return bad(r, "internal PPI (RSC) not negotiated");
-		}
-		switch (type) {
-		case PPI_CHECKSUM:
-			r->has_csum = true;
-			r->csum = rd32(p + voff);
-			break;
-		case PPI_VLAN: {
-			u32 v = rd32(p + voff);
-
-			/* wire: pri 0..2, cfi 3, vid 4..15 */
-			r->has_vlan = true;
-			r->vlan_tci = (u16)(((v >> 4) & 0xfff) | ((v >> 3) & 1) << 12 |
-					    (v & 7) << 13);
-			break;
-		}
-		case PPI_HASH:
-			r->has_hash = true;
-			r->hash = rd32(p + voff);
-			break;
-		default:
-			break;
-		}
-		pos += size;
-	}
-	return ENL_RNDIS_RX_DATA;
-}
-
+/* A data message: the frame and its PPIs, by the checks both ends share. */
 static u32 parse_data(const u8 *msg, u32 mlen, struct enl_rndis_rx *r)
 {
-	const u8 *pkt = msg + 8;
-	u32 plen = mlen - 8;
-	u32 doff, dlen, ppi_off, ppi_len;
+	struct enl_rndis_pkt_info pi;
 
-	if (plen < sizeof(struct rndis_packet))
-		return bad(r, "data message shorter than its header");
-	doff = rd32(pkt + offsetof(struct rndis_packet, data_offset));
-	dlen = rd32(pkt + offsetof(struct rndis_packet, data_len));
-	ppi_off = rd32(pkt + offsetof(struct rndis_packet, ppi_offset));
-	ppi_len = rd32(pkt + offsetof(struct rndis_packet, ppi_len));
-	if (doff < sizeof(struct rndis_packet) || doff > plen || dlen > plen - doff)
-		return bad(r, "frame outside the message");
-	if (dlen < 14)
+	if (enl_rndis_parse_packet(msg, mlen, &pi))
+		return bad(r, "data message: frame or PPIs outside it, or malformed PPIs");
+	/* RSC fragments only come to a guest that asked for RSC: we never do */
+	if (pi.rsc_present)
+		return bad(r, "RSC fragment not negotiated");
+	if (pi.data_len < 14)
 		return bad(r, "frame shorter than an Ethernet header");
-	r->data_off = 8 + doff;
-	r->data_len = dlen;
-	if (!ppi_len)
-		return ENL_RNDIS_RX_DATA;
-	if (ppi_off < sizeof(struct rndis_packet) || ppi_off > plen ||
-	    ppi_len > plen - ppi_off)
-		return bad(r, "PPIs outside the message");
-	return parse_ppis(pkt, ppi_off, ppi_len, r);
+	r->data_off = pi.data_offset;
+	r->data_len = pi.data_len;
+	if (ENL_PPI_PRESENT(&pi, ENL_PPI_TCPIP_CHKSUM)) {
+		r->has_csum = true;
+		r->csum = pi.csum;
+	}
+	if (ENL_PPI_PRESENT(&pi, ENL_PPI_IEEE_8021Q)) {
+		r->has_vlan = true;
+		r->vlan_tci = (u16)(ENL_VLAN_ID(pi.vlan) | ENL_VLAN_CFI(pi.vlan) << 12 |
+				    ENL_VLAN_PRI(pi.vlan) << 13);
+	}
+	if (ENL_PPI_PRESENT(&pi, ENL_PPI_NBL_HASH_VALUE)) {
+		r->has_hash = true;
+		r->hash = pi.hash;
+	}
+	return r->kind;
 }
 
 u32 enl_rndis_rx_parse(const u8 *msg, u32 len, struct enl_rndis_rx *r)
@@ -129,13 +79,13 @@ u32 enl_rndis_rx_parse(const u8 *msg, u32 len, struct enl_rndis_rx *r)
 		return bad(r, "message length outside its range");
 
 	switch (r->type) {
-	case RNDIS_MSG_PACKET:
+	case ENL_RNDIS_MSG_PACKET:
 		r->kind = ENL_RNDIS_RX_DATA;
 		return parse_data(msg, mlen, r);
-	case RNDIS_MSG_INDICATE: {
+	case ENL_RNDIS_MSG_INDICATE: {
 		u32 boff, blen;
 
-		if (mlen < 8 + sizeof(struct rndis_indicate))
+		if (mlen < 8 + sizeof(struct enl_rndis_indicate_status))
 			return bad(r, "indication too short");
 		r->status = rd32(msg + 8);
 		blen = rd32(msg + 12);
@@ -148,10 +98,10 @@ u32 enl_rndis_rx_parse(const u8 *msg, u32 len, struct enl_rndis_rx *r)
 		r->kind = ENL_RNDIS_RX_INDICATE;
 		return r->kind;
 	}
-	case RNDIS_MSG_INIT | RNDIS_MSG_COMPLETION:
-	case RNDIS_MSG_QUERY | RNDIS_MSG_COMPLETION:
-	case RNDIS_MSG_SET | RNDIS_MSG_COMPLETION:
-	case RNDIS_MSG_KEEPALIVE | RNDIS_MSG_COMPLETION:
+	case ENL_RNDIS_MSG_INIT | ENL_RNDIS_MSG_COMPLETION:
+	case ENL_RNDIS_MSG_QUERY | ENL_RNDIS_MSG_COMPLETION:
+	case ENL_RNDIS_MSG_SET | ENL_RNDIS_MSG_COMPLETION:
+	case ENL_RNDIS_MSG_KEEPALIVE | ENL_RNDIS_MSG_COMPLETION:
 		/* request id and status at least */
 		if (mlen < 16)
 			return bad(r, "completion too short");
@@ -170,11 +120,11 @@ int enl_rndis_query_info(const u8 *msg, u32 len, u32 *status, u32 *off,
 {
 	u32 mlen, ioff, il;
 
-	if (len < 8 + sizeof(struct rndis_query_cmplt))
+	if (len < 8 + sizeof(struct enl_rndis_query_cmplt))
 		return -EPROTO;
 	mlen = rd32(msg + 4);
-	if (mlen < 8 + sizeof(struct rndis_query_cmplt) || mlen > len ||
-	    rd32(msg) != (RNDIS_MSG_QUERY | RNDIS_MSG_COMPLETION))
+	if (mlen < 8 + sizeof(struct enl_rndis_query_cmplt) || mlen > len ||
+	    rd32(msg) != (ENL_RNDIS_MSG_QUERY | ENL_RNDIS_MSG_COMPLETION))
 		return -EPROTO;
 	*status = rd32(msg + 12);
 	if (*status)
@@ -203,7 +153,7 @@ int enl_netvsc_xfer_check(const struct enl_pkt *p, u32 buf_len, u32 max_range,
 		*why = "not a transfer-page packet";
 		return -EPROTO;
 	}
-	if (p->pageset_id != NVSP_RECV_BUF_ID) {
+	if (p->pageset_id != ENL_NVSP_RECV_BUF_ID) {
 		*why = "transfer-page set is not the receive buffer";
 		return -EPROTO;
 	}
@@ -226,40 +176,31 @@ int enl_netvsc_xfer_check(const struct enl_pkt *p, u32 buf_len, u32 max_range,
 	return 0;
 }
 
-static u32 put_ppi(u8 *p, u32 type, u32 val)
-{
-	wr32(p, sizeof(struct rndis_ppi) + 4);
-	wr32(p + 4, type);
-	wr32(p + 8, sizeof(struct rndis_ppi));
-	wr32(p + 12, val);
-	return sizeof(struct rndis_ppi) + 4;
-}
-
 u32 enl_rndis_tx_header(u8 *buf, u32 frame_len,
 			const struct enl_rndis_tx_info *ti)
 {
 	u8 *pkt = buf + 8;
-	u32 ppi = 0, hdr;
+	u32 ppi = 0, hdr, room = ENL_RNDIS_TX_HDR_MAX - 8 - sizeof(struct enl_rndis_packet);
 
-	memset(buf, 0, 8 + sizeof(struct rndis_packet));
+	memset(buf, 0, 8 + sizeof(struct enl_rndis_packet));
 	if (ti->hash)
-		ppi += put_ppi(pkt + 36 + ppi, PPI_HASH, ti->hash_val);
+		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi, ENL_PPI_NBL_HASH_VALUE, ti->hash_val);
 	if (ti->vlan)
-		ppi += put_ppi(pkt + 36 + ppi, PPI_VLAN, ti->vlan_val);
+		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi, ENL_PPI_IEEE_8021Q, ti->vlan_val);
 	if (ti->lso)
-		ppi += put_ppi(pkt + 36 + ppi, PPI_LSO, ti->lso_val);
+		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi, ENL_PPI_TCP_LARGESEND, ti->lso_val);
 	else if (ti->csum)
-		ppi += put_ppi(pkt + 36 + ppi, PPI_CHECKSUM, ti->csum_val);
-	hdr = 8 + sizeof(struct rndis_packet) + ppi;
-	wr32(buf, RNDIS_MSG_PACKET);
+		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi, ENL_PPI_TCPIP_CHKSUM, ti->csum_val);
+	hdr = 8 + sizeof(struct enl_rndis_packet) + ppi;
+	wr32(buf, ENL_RNDIS_MSG_PACKET);
 	wr32(buf + 4, hdr + frame_len);
-	wr32(pkt + offsetof(struct rndis_packet, data_offset),
-	     sizeof(struct rndis_packet) + ppi);
-	wr32(pkt + offsetof(struct rndis_packet, data_len), frame_len);
+	wr32(pkt + offsetof(struct enl_rndis_packet, data_offset),
+	     sizeof(struct enl_rndis_packet) + ppi);
+	wr32(pkt + offsetof(struct enl_rndis_packet, data_len), frame_len);
 	if (ppi) {
-		wr32(pkt + offsetof(struct rndis_packet, ppi_offset),
-		     sizeof(struct rndis_packet));
-		wr32(pkt + offsetof(struct rndis_packet, ppi_len), ppi);
+		wr32(pkt + offsetof(struct enl_rndis_packet, ppi_offset),
+		     sizeof(struct enl_rndis_packet));
+		wr32(pkt + offsetof(struct enl_rndis_packet, ppi_len), ppi);
 	}
 	return hdr;
 }

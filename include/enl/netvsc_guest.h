@@ -11,7 +11,8 @@
 
 #include <enl/types.h>
 #include <enl/vmbus_packet.h>
-#include <enl/netvsc_wire_tmp.h>
+#include <enl/nvsp_msg.h>
+#include <enl/rndis_msg.h>
 
 #ifndef __KERNEL__
 #include <stdbool.h>
@@ -102,7 +103,7 @@ struct enl_rndis_tx_info {
 #define ENL_RNDIS_TX_HDR_MAX	(8 + 36 + 4 * 16)
 
 /*
- * Write the RNDIS_MSG_PACKET header for a frame of frame_len bytes into
+ * Write the ENL_RNDIS_MSG_PACKET header for a frame of frame_len bytes into
  * buf (ENL_RNDIS_TX_HDR_MAX bytes at least); returns the header's length
  * (the frame follows it directly).  msg_len is header + frame.
  */

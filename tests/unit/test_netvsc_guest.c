@@ -29,7 +29,7 @@ static u32 data_msg(u32 flen, u32 n, const u32 *types, const u32 *vals)
 	u32 ppi = n * 16, i, len = 8 + 36 + ppi + flen;
 
 	memset(buf, 0, sizeof(buf));
-	put32(0, RNDIS_MSG_PACKET);
+	put32(0, ENL_RNDIS_MSG_PACKET);
 	put32(4, len);
 	put32(8, 36 + ppi);		/* data_offset */
 	put32(12, flen);
@@ -65,7 +65,7 @@ static void test_data_plain(void **state)
 
 static void test_data_ppis(void **state)
 {
-	const u32 t[3] = { PPI_CHECKSUM, PPI_VLAN, PPI_HASH };
+	const u32 t[3] = { ENL_PPI_TCPIP_CHKSUM, ENL_PPI_IEEE_8021Q, ENL_PPI_NBL_HASH_VALUE };
 	/* vlan: pri 5, cfi 0, vid 0x123 -> wire 5 | 0x123 << 4 */
 	const u32 v[3] = { ENL_RX_CSUM_TCP_OK | ENL_RX_CSUM_IP_OK, 5 | 0x123 << 4, 0xabcdef };
 	struct enl_rndis_rx r;
@@ -84,7 +84,7 @@ static void test_data_ppis(void **state)
 
 static void test_data_bad(void **state)
 {
-	const u32 t[2] = { PPI_CHECKSUM, 77 };
+	const u32 t[2] = { ENL_PPI_TCPIP_CHKSUM, 77 };
 	const u32 v[2] = { 0, 0 };
 	struct enl_rndis_rx r;
 	u32 len;
@@ -140,14 +140,14 @@ static void test_indicate(void **state)
 
 	(void)state;
 	memset(buf, 0, sizeof(buf));
-	put32(0, RNDIS_MSG_INDICATE);
+	put32(0, ENL_RNDIS_MSG_INDICATE);
 	put32(4, 8 + 12 + 4);
-	put32(8, RNDIS_STATUS_LINK_SPEED_CHANGE);
+	put32(8, ENL_RNDIS_STATUS_LINK_SPEED_CHANGE);
 	put32(12, 4);
 	put32(16, 12);
 	put32(20, 100000);
 	assert_int_equal(enl_rndis_rx_parse(buf, 24, &r), ENL_RNDIS_RX_INDICATE);
-	assert_int_equal(r.status, RNDIS_STATUS_LINK_SPEED_CHANGE);
+	assert_int_equal(r.status, ENL_RNDIS_STATUS_LINK_SPEED_CHANGE);
 	assert_int_equal(r.buf_off, 20);
 	assert_int_equal(r.buf_len, 4);
 	/* buffer past the message */
@@ -169,7 +169,7 @@ static void test_query(void **state)
 
 	(void)state;
 	memset(buf, 0, sizeof(buf));
-	put32(0, RNDIS_MSG_QUERY | RNDIS_MSG_COMPLETION);
+	put32(0, ENL_RNDIS_MSG_QUERY | ENL_RNDIS_MSG_COMPLETION);
 	put32(4, 8 + 16 + 6);
 	put32(8, 42);		/* request id */
 	put32(12, 0);		/* status */
@@ -192,7 +192,7 @@ static void test_query(void **state)
 	assert_int_equal(enl_rndis_query_info(buf, 30, &st, &off, &il), -EIO);
 	assert_int_equal(st, 0xc0000001u);
 	/* not a query answer */
-	put32(0, RNDIS_MSG_SET | RNDIS_MSG_COMPLETION);
+	put32(0, ENL_RNDIS_MSG_SET | ENL_RNDIS_MSG_COMPLETION);
 	assert_int_equal(enl_rndis_query_info(buf, 30, &st, &off, &il), -EPROTO);
 	/* a completion too short for its status */
 	put32(4, 12);
@@ -231,7 +231,7 @@ static void test_xfer(void **state)
 	u32 len;
 
 	(void)state;
-	len = xfer_pkt(p, NVSP_RECV_BUF_ID, 2, off, cnt);
+	len = xfer_pkt(p, ENL_NVSP_RECV_BUF_ID, 2, off, cnt);
 	assert_int_equal(enl_pkt_parse(p, len, &pk), 0);
 	assert_int_equal(enl_netvsc_xfer_check(&pk, 8192, 2048, &why), 0);
 	/* the second range ends past a 5000-byte buffer */
@@ -243,7 +243,7 @@ static void test_xfer(void **state)
 	assert_int_equal(enl_pkt_parse(p, len, &pk), 0);
 	assert_int_equal(enl_netvsc_xfer_check(&pk, 8192, 2048, &why), -EPROTO);
 	/* an offset that wraps */
-	len = xfer_pkt(p, NVSP_RECV_BUF_ID, 1, (const u32[]){ 0xffffff00u },
+	len = xfer_pkt(p, ENL_NVSP_RECV_BUF_ID, 1, (const u32[]){ 0xffffff00u },
 		       (const u32[]){ 0x200 });
 	assert_int_equal(enl_pkt_parse(p, len, &pk), 0);
 	assert_int_equal(enl_netvsc_xfer_check(&pk, 8192, 2048, &why), -EPROTO);
