@@ -102,6 +102,7 @@ static int enl_netvsc_reattach(struct enl_netvsc *nd, u32 mtu, u16 chans)
 	int ret;
 
 	netif_device_detach(ndev);
+	netif_tx_disable(ndev);
 	enl_netvsc_detach(nd);
 	nd->num_chans = chans;
 	ret = enl_netvsc_attach(nd, mtu);
@@ -346,6 +347,7 @@ static int enl_netvsc_probe(struct enl_vmbus_device *vdev,
 err_detach:
 	enl_netvsc_detach(nd);
 err_free:
+	cancel_delayed_work_sync(&nd->link_work);
 	dev_set_drvdata(&vdev->dev, NULL);
 	free_page((unsigned long)nd->ctl_req);
 	free_netdev(ndev);
@@ -359,12 +361,13 @@ static void enl_netvsc_remove(struct enl_vmbus_device *vdev)
 
 	enl_vmbus_set_subchannel_cb(vdev->channel, NULL);
 	unregister_netdev(ndev);
-	cancel_work_sync(&nd->filter_work);
-	cancel_delayed_work_sync(&nd->link_work);
 	rtnl_lock();
 	enl_netvsc_detach(nd);
 	nd->state = ENL_NETVSC_REMOVING;
 	rtnl_unlock();
+	/* after the detach: no indication can queue them again */
+	cancel_work_sync(&nd->filter_work);
+	cancel_delayed_work_sync(&nd->link_work);
 	dev_set_drvdata(&vdev->dev, NULL);
 	free_page((unsigned long)nd->ctl_req);
 	free_netdev(ndev);

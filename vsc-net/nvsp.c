@@ -317,7 +317,17 @@ int enl_netvsc_subchannels(struct enl_netvsc *nd)
 	return 0;
 }
 
-/* After the channels are closed: no NAPI, no completion will come. */
+/* Before the close: nothing reads the rings from here on. */
+static void enl_netvsc_napi_off(struct enl_netvsc *nd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ENL_NETVSC_MAX_CHANNELS; i++)
+		if (nd->chans[i])
+			napi_disable(&nd->chans[i]->napi);
+}
+
+/* After the channels are closed: no completion will come. */
 static void enl_netvsc_chans_free(struct enl_netvsc *nd)
 {
 	unsigned int i;
@@ -327,10 +337,10 @@ static void enl_netvsc_chans_free(struct enl_netvsc *nd)
 
 		if (!c)
 			continue;
-		napi_disable(&c->napi);
 		netif_napi_del(&c->napi);
 		enl_netvsc_tx_reap(c);
 		WRITE_ONCE(nd->chans[i], NULL);
+		/* the xmit path (RCU) may still hold it */
 		synchronize_net();
 		kvfree(c);
 	}
@@ -363,6 +373,10 @@ static void enl_netvsc_teardown(struct enl_netvsc *nd)
 	enl_vmbus_set_subchannel_cb(nd->vdev->channel, NULL);
 	mutex_lock(&nd->sc_lock);
 	nd->sc_requested = 0;
+	mutex_unlock(&nd->sc_lock);
+	/* no subchannel opens (and adds a NAPI) from here on */
+	mutex_lock(&nd->sc_lock);
+	enl_netvsc_napi_off(nd);
 	mutex_unlock(&nd->sc_lock);
 	if (gpadl_first)
 		enl_netvsc_buffers_free(nd);
