@@ -10,6 +10,9 @@
 #   make deb-check      make deb, lintian without errors, the packages'
 #                       contents, and dkms builds the packaged source for
 #                       every guest kernel (part of make test)
+#   make deb-root-check both .debs installed with apt-get in a throwaway
+#                       bookworm root (mmdebstrap): dkms builds the
+#                       modules for every guest kernel; purge (~10 min)
 
 PREFIX      ?= /usr
 DESTDIR     ?=
@@ -36,7 +39,7 @@ man_what_enl-hidvsp  := synthetic mouse and keyboard daemon for an enl-host VM
 man_what_enl-storvsp := synthetic SCSI controller daemon for an enl-host VM
 man_what_enlctl      := ask a running enl-host VM or its daemons
 
-.PHONY: install install-host install-guest man deb deb-check dkms-src
+.PHONY: install install-host install-guest man deb deb-check deb-root-check dkms-src
 dkms-src: $(DKMS_SRC)/dkms.conf
 
 # Man pages are the programs' --help texts (help2man), so they match.
@@ -94,3 +97,6 @@ deb:
 deb-check: deb dkms-src
 	@ENL_HEADERS_DIR=$(ENL_HEADERS_DIR) ENL_BUILD=$(abspath $(BUILD)) \
 		$(TOP)/$(PKG_DIR)/deb-check.sh '$(DEB_DIR)' $(DKMS_VERSION) $(ENL_KRELS)
+
+deb-root-check: deb
+	@ENL_BUILD=$(abspath $(BUILD)) $(TOP)/$(PKG_DIR)/root-check.sh '$(DEB_DIR)' $(DKMS_VERSION) $(ENL_KRELS)

@@ -46,13 +46,13 @@ KERNELS_MK=$TOP/build/kernels.mk
 # kbuild tools (sign-file); e2fsprogs: the checks read a guest's file
 # system from a disk image (e2fsck -n, debugfs).  dpkg-dev, debhelper,
 # dh-dkms, help2man, lintian: make deb / deb-check (the .debs, their man
-# pages, lintian).
+# pages, lintian); mmdebstrap: make deb-root-check (a throwaway root).
 HOST_PKGS=(
 	gcc gcc-12 make libc6-dev libelf-dev bc flex bison dwarves libssl3
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	acpica-tools libcmocka-dev dkms socat e2fsprogs
-	dpkg-dev debhelper dh-dkms help2man lintian
+	dpkg-dev debhelper dh-dkms help2man lintian mmdebstrap
 )
 
 # User space for the L2 guest images beside busybox: Debian's own
