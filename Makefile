@@ -29,6 +29,7 @@ include hostside-vsp/vmm/vmm.mk
 -include hostside-vsp/icvsp/icvsp.mk
 -include hostside-vsp/hidvsp/hidvsp.mk
 -include hostside-vsp/storvsp/storvsp.mk
+-include hostside-vsp/netvsp/netvsp.mk
 -include hostside-vsp/enlctl/enlctl.mk
 -include tests/unit/unit.mk
 -include tests/nested/nested.mk

@@ -25,7 +25,8 @@
 #define ENLCTL_GROUPS(X)	\
 	X(core)			\
 	X(ic)			\
-	X(input)
+	X(input)		\
+	X(net)
 
 #define DECLARE_GROUP(name) extern const struct enlctl_group enlctl_group_##name;
 ENLCTL_GROUPS(DECLARE_GROUP)

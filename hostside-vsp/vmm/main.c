@@ -9,6 +9,7 @@
 #include "vsp_server.h"
 #include "hostside-vsp/storvsp/storvsp.h"
 #include "hostside-vsp/common/vmconf.h"
+#include "hostside-vsp/netvsp/netvsp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@
 #define DEFAULT_SOCKET		"/run/enlighten/enl-host.sock"
 #define MAX_POLL		(3 + MAX_CPUS + VSP_SERVER_POLLFDS)
 #define MAX_DISKS		ENL_VSTOR_MAX_LUNS
+#define MAX_NICS		NETVSP_MAX_NICS
 
 static const char usage[] =
 "Usage: enl-host --kernel BZIMAGE [options]\n"
@@ -63,6 +65,9 @@ static const char usage[] =
 "                       a SCSI disk on a raw image or block device (repeatable;\n"
 "                       LUN 0..63, serial up to 20 characters); served by\n"
 "                       enl-storvsp\n"
+"      --nic tap=NAME[,mac=XX:XX:XX:XX:XX:XX]\n"
+"                       a synthetic network adapter on a Linux tap (created if\n"
+"                       absent; repeatable, 8 at most); served by enl-netvsp\n"
 "      --vmbus-version V  highest VMBus version to accept, 2.4 to 5.3\n"
 "                       (default 5.3; lower ones test older guest paths)\n"
 "      --check-kvm      check that /dev/kvm can run a Hyper-V guest, then exit\n"
@@ -360,6 +365,7 @@ int main(int argc, char **argv)
 		{ "no-input", no_argument, NULL, 'I' },
 		{ "vmbus-version", required_argument, NULL, 'V' },
 		{ "disk", required_argument, NULL, 'D' },
+		{ "nic", required_argument, NULL, 'T' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "daemons", required_argument, NULL, 'E' },
 		{ "check-kvm", no_argument, NULL, 'K' },
@@ -372,7 +378,11 @@ int main(int argc, char **argv)
 		.ncpus = 1,
 		.socket = DEFAULT_SOCKET,
 	};
-	pid_t ic_pid = -1, hid_pid = -1, stor_pid = -1;
+	pid_t ic_pid = -1, hid_pid = -1, stor_pid = -1, net_pid = -1;
+	/* enl-netvsp's arguments: "--nic", SPEC pairs */
+	const char *nic_args[2 * MAX_NICS];
+	unsigned int nnics = 0;
+	bool cmdline_nics = false;
 	/* enl-storvsp's arguments: "--disk", SPEC pairs */
 	const char *disk_args[2 * MAX_DISKS];
 	bool lun_used[MAX_DISKS] = { false };
@@ -414,6 +424,10 @@ int main(int argc, char **argv)
 			return ENL_EXIT_USAGE;
 		}
 		external = conf.external;
+		for (nnics = 0; nnics < conf.nnics && nnics < MAX_NICS; nnics++) {
+			nic_args[2 * nnics] = "--nic";
+			nic_args[2 * nnics + 1] = conf.nic[nnics].v;
+		}
 	}
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:s:h", opts, NULL)) != -1) {
@@ -492,6 +506,34 @@ int main(int argc, char **argv)
 			ndisks++;
 			break;
 		}
+		case 'T': {
+			struct netvsp_nic_spec spec;
+			char why[512];
+			unsigned int i;
+
+			/* --nic replaces the VM file's NICs */
+			if (!cmdline_nics) {
+				cmdline_nics = true;
+				nnics = 0;
+			}
+			if (nnics >= MAX_NICS)
+				return usage_error("more than %s --nic options", "8");
+			if (netvsp_spec_parse(optarg, &spec, why, sizeof(why)))
+				return usage_error("%s", why);
+			for (i = 0; i < nnics; i++) {
+				struct netvsp_nic_spec other;
+
+				if (!netvsp_spec_parse(nic_args[2 * i + 1], &other, why,
+						       sizeof(why)) &&
+				    !strcmp(other.tap, spec.tap))
+					return usage_error("--nic %s: that tap is given twice",
+							   optarg);
+			}
+			nic_args[2 * nnics] = "--nic";
+			nic_args[2 * nnics + 1] = optarg;
+			nnics++;
+			break;
+		}
 		case 'K':
 			return check_kvm();
 		case 'h':
@@ -507,11 +549,6 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (conf.nnics && !external) {
-		enl_err("%s:%u: nic: this enl-host cannot start enl-netvsp yet (daemons = external: its unit runs it)",
-			conf.path, conf.nic[0].line);
-		return ENL_EXIT_USAGE;
-	}
 	if (!cfg.kernel)
 		return usage_error("%s", "no kernel: give --kernel BZIMAGE");
 	if (cfg.mem_size < MIN_MEM) {
@@ -560,6 +597,7 @@ int main(int argc, char **argv)
 		/* their units start them; they wait for the socket */
 		cfg.no_ic = cfg.no_input = true;
 		ndisks = 0;
+		nnics = 0;
 	}
 	if (!cfg.no_ic) {
 		ic_pid = spawn_daemon("enl-icvsp", "--no-ic", cfg.socket, NULL, 0);
@@ -596,7 +634,26 @@ int main(int argc, char **argv)
 			return ENL_EXIT_ERROR;
 		}
 	}
+	if (nnics) {
+		net_pid = spawn_daemon("enl-netvsp", "no --nic", cfg.socket,
+				       nic_args, 2 * nnics);
+		if (net_pid < 0) {
+			pid_t pids[3] = { ic_pid, hid_pid, stor_pid };
+			unsigned int i;
+
+			for (i = 0; i < 3; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGTERM);
+			for (i = 0; i < 3; i++)
+				if (pids[i] > 0)
+					waitpid(pids[i], NULL, 0);
+			vm_destroy(&vm);
+			return ENL_EXIT_ERROR;
+		}
+	}
 	status = run_vm(&vm, sig_fd);
+	if (net_pid > 0)
+		kill(net_pid, SIGTERM);
 	if (stor_pid > 0)
 		kill(stor_pid, SIGTERM);
 	if (ic_pid > 0)
@@ -609,6 +666,8 @@ int main(int argc, char **argv)
 		waitpid(hid_pid, NULL, 0);
 	if (stor_pid > 0)
 		waitpid(stor_pid, NULL, 0);
+	if (net_pid > 0)
+		waitpid(net_pid, NULL, 0);
 	vm_destroy(&vm);
 	close(sig_fd);
 	return status;

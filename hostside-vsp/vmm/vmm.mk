@@ -52,6 +52,8 @@ VMM_OBJS := $(addprefix $(OBJ)/vmm/,$(VMM_SRCS:.c=.o)) $(VMM_DSDT_O) \
 # --disk is checked with enl-storvsp's own parser before the guest boots
 # (vmconf links it).
 VMM_OBJS += $(VMCONF_OBJS)
+# --nic is checked with enl-netvsp's parser likewise.
+VMM_OBJS += $(OBJ)/vmm/netvsp/spec.o
 VMM_DEPS := $(VMM_OBJS:.o=.d)
 
 .PHONY: host
@@ -64,5 +66,9 @@ $(OBJ)/vmm/%.o: $(VMM_ACPI_DIR)/%.c
 $(BIN)/enl-host: $(VMM_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
+
+$(OBJ)/vmm/netvsp/spec.o: hostside-vsp/netvsp/spec.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
 -include $(VMM_DEPS)

@@ -13,7 +13,7 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 # Top-level modules each image needs; their dependencies are resolved with
 # modprobe --show-depends on the unpacked Debian tree.
 L1_EARLY_MODULES="virtio_pci 9pnet_virtio 9p"     # the 9p shares
-L1_KVM_MODULES="kvm-amd"                           # irqbypass ccp kvm kvm-amd
+L1_KVM_MODULES="kvm-amd tun"                       # irqbypass ccp kvm kvm-amd; tun: the net scenario's taps
 L2_MODULES="hv_vmbus hv_utils hv_storvsc hv_netvsc hid_hyperv hyperv_keyboard msr evdev sd_mod ext4"
 
 die() { echo "nested: $*" >&2; exit 1; }

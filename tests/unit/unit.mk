@@ -31,7 +31,6 @@ UNIT_SRCS_test_ic := include/enl/ic.c
 UNIT_SRCS_test_vmbus_guest := include/enl/vmbus_guest.c
 UNIT_SRCS_test_packet := include/enl/vmbus_packet.c
 UNIT_SRCS_test_vstor_guest := include/enl/vstor_guest.c
-UNIT_SRCS_test_netvsp := include/enl/nvsp.c include/enl/rndis.c
 UNIT_SRCS_test_netvsc_guest := include/enl/netvsc_guest.c include/enl/rndis.c include/enl/vmbus_packet.c
 UNIT_SRCS_test_libvsp := $(LIBVSP_SRCS)
 UNIT_SRCS_test_libvsp_icvsp := $(LIBVSP_SRCS) hostside-vsp/icvsp/icvsp.c \
