@@ -709,10 +709,14 @@ static int rndis_control(struct netvsp_dev *d, const u8 *m, u32 ml, u32 type)
 
 		if (enl_rndis_parse_oid_req(m, ml, &q, &info))
 			return -EINVAL;
+		u8 data[CTL_INFO_MAX];
+
 		r.h.type = ENL_RNDIS_MSG_QUERY_C;
 		r.query.req_id = req_id;
-		r.query.status = query_oid(d, q.oid, r.info, &r.query.info_buflen);
+		r.query.status = query_oid(d, q.oid, data, &r.query.info_buflen);
+		/* the information buffer follows the 16-byte QUERY_C body */
 		r.query.info_buf_offset = r.query.info_buflen ? sizeof(r.query) : 0;
+		memcpy((u8 *)&r.query + sizeof(r.query), data, r.query.info_buflen);
 		len = sizeof(r.h) + sizeof(r.query) + r.query.info_buflen;
 		break;
 	}
