@@ -303,28 +303,29 @@ u32 netvsp_rx_free(struct netvsp_dev *d)
 static int send_section(struct netvsp_dev *d, unsigned int q, u32 idx, u32 len,
 			u32 channel_type)
 {
-	struct {
-		struct vmbus_pkt_xfer_pages x;
-		struct vmbus_xfer_range r;
-		struct enl_nvsp_msg m;
-	} __attribute__((packed)) pkt;
-	struct enl_iov iov = { &pkt, sizeof(pkt) };
+	/* xfer header, one range, the NVSP message: 24 + 8 + 40 */
+	_Alignas(8) u8 pkt[72];
+	struct vmbus_pkt_xfer_pages x;
+	struct vmbus_xfer_range r = { len, idx * NETVSP_RECV_SECTION };
+	struct enl_nvsp_msg m;
+	struct enl_iov iov = { pkt, sizeof(pkt) };
 	int err;
 
-	_Static_assert(sizeof(pkt) == 72, "xfer packet");
-	memset(&pkt, 0, sizeof(pkt));
-	pkt.x.d.type = VMBUS_PKT_XFER_PAGES;
-	pkt.x.d.offset8 = (sizeof(pkt.x) + sizeof(pkt.r)) / 8;
-	pkt.x.d.len8 = sizeof(pkt) / 8;
-	pkt.x.d.flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
-	pkt.x.d.trans_id = (u64)d->s.generation << 32 | idx;
-	pkt.x.pageset_id = (u16)d->s.recv_id;
-	pkt.x.range_count = 1;
-	pkt.r.byte_count = len;
-	pkt.r.byte_offset = idx * NETVSP_RECV_SECTION;
-	pkt.m.type = ENL_NVSP_MSG1_SEND_RNDIS_PKT;
-	pkt.m.rndis_pkt.channel_type = channel_type;
-	pkt.m.rndis_pkt.send_buf_section_index = ENL_NVSP_NO_SECTION;
+	memset(&x, 0, sizeof(x));
+	x.d.type = VMBUS_PKT_XFER_PAGES;
+	x.d.offset8 = (sizeof(x) + sizeof(r)) / 8;
+	x.d.len8 = sizeof(pkt) / 8;
+	x.d.flags = VMBUS_PKT_FLAG_COMPLETION_REQUESTED;
+	x.d.trans_id = (u64)d->s.generation << 32 | idx;
+	x.pageset_id = (u16)d->s.recv_id;
+	x.range_count = 1;
+	memset(&m, 0, sizeof(m));
+	m.type = ENL_NVSP_MSG1_SEND_RNDIS_PKT;
+	m.rndis_pkt.channel_type = channel_type;
+	m.rndis_pkt.send_buf_section_index = ENL_NVSP_NO_SECTION;
+	memcpy(pkt, &x, sizeof(x));
+	memcpy(pkt + sizeof(x), &r, sizeof(r));
+	memcpy(pkt + sizeof(x) + sizeof(r), &m, sizeof(m));
 	err = d->io.send(d->io.ctx, q, &iov, 1);
 	if (err)
 		sec_put(d, idx);
