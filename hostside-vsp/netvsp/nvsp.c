@@ -33,6 +33,7 @@ static const char *const drop_names[NETVSP_DROP_N] = {
 	[NETVSP_DROP_RX_NOT_READY] = "rx_not_ready",
 	[NETVSP_DROP_BAD_PACKET] = "bad_packet",
 	[NETVSP_DROP_BAD_COMPLETION] = "bad_completion",
+	[NETVSP_DROP_STALE_COMPLETION] = "stale_completion",
 };
 
 const char *netvsp_drop_name(int why)
@@ -1031,8 +1032,12 @@ int netvsp_handle_packet(struct netvsp_dev *d, unsigned int q,
 	}
 	if (p.type == VMBUS_PKT_COMPLETION) {
 		/* the guest gives a receive section back */
-		if ((u32)(p.trans_id >> 32) != d->s.generation ||
-		    !sec_put(d, (u32)p.trans_id)) {
+		if ((u32)(p.trans_id >> 32) != d->s.generation) {
+			/* sent by the daemon before a restart: free already */
+			drop(d, NETVSP_DROP_STALE_COMPLETION);
+			return 0;
+		}
+		if (!sec_put(d, (u32)p.trans_id)) {
 			drop(d, NETVSP_DROP_BAD_COMPLETION);
 			return -EINVAL;
 		}
