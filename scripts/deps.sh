@@ -58,10 +58,13 @@ HOST_PKGS=(
 # User space for the L2 guest images beside busybox: Debian's own
 # hyperv-daemons (the integration services' user-space half, run unmodified
 # on our modules), evtest (input checks), e2fsprogs and its libraries (an
-# ext4 file system on a synthetic disk: mke2fs, e2fsck), and the libc they
-# need.  Unpacked into $ENL_CACHE/guest-root, never installed on this host.
+# ext4 file system on a synthetic disk: mke2fs, e2fsck), ethtool and iperf3
+# with their libraries (the network scenario; its host step runs iperf3 in
+# L1 from the L2 image), and the libc they need.  Unpacked
+# into $ENL_CACHE/guest-root, never installed on this host.
 GUEST_DEBS=(libc6 libgcc-s1 hyperv-daemons evtest
-	e2fsprogs libext2fs2 libcom-err2 libblkid1 libuuid1)
+	e2fsprogs libext2fs2 libcom-err2 libblkid1 libuuid1
+	ethtool libmnl0 iperf3 libiperf0 libsctp1 libssl3)
 
 log()  { echo "deps: $*" >&2; }
 die()  { echo "deps: $*" >&2; exit 1; }
