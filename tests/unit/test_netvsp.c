@@ -482,22 +482,18 @@ static const u8 *xfer_msg(u32 *len, u64 *tid)
 	return recv_buf + rg.byte_offset;
 }
 
-/* Every RNDIS answer is one xfer packet after the NVSP completion. */
-static const u8 *control(const void *msg, u32 len, u32 *rlen)
+/*
+ * A control message: the NVSP completion and one transfer-page packet with
+ * the answer (callers read it from the section it went to).
+ */
+static void control(const void *msg, u32 len, u32 *rlen)
 {
-	u32 before = nsent, status;
-	u64 tid;
-	const u8 *r;
+	u32 before = nsent;
 
-	status = rndis_gpa(msg, len, ENL_NVSP_CHANNEL_CONTROL, 77);
-	assert_int_equal(status, ENL_NVSP_STAT_SUCCESS);
+	assert_int_equal(rndis_gpa(msg, len, ENL_NVSP_CHANNEL_CONTROL, 77),
+			 ENL_NVSP_STAT_SUCCESS);
 	assert_int_equal(nsent, before + 2);
-	/* the xfer packet came first: look at it through the completion's
-	 * predecessor by re-running the check on the saved section */
-	(void)tid;
-	r = NULL;
 	*rlen = 0;
-	return r;
 }
 
 static void test_dev_rndis(void **state)
@@ -638,6 +634,150 @@ static void test_dev_tx(void **state)
 	assert_int_equal(atomic_load(&dev.st.drops[NETVSP_DROP_TX_MALFORMED]), 3);
 }
 
+
+/* Send one data frame (with PPIs) from send section 2; the NVSP status. */
+static u32 tx_section(const u8 *ppis, u32 plen, const u8 *frame, u32 flen)
+{
+	_Alignas(8) u8 b[16 + 40];
+	struct vmbus_pkt_desc d = { VMBUS_PKT_INBAND, 2, sizeof(b) / 8,
+				    VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 41 };
+	struct enl_nvsp_msg m = { .type = ENL_NVSP_MSG1_SEND_RNDIS_PKT }, r;
+	u8 *sec = send_buf + 2 * NETVSP_SEND_SECTION;
+	struct enl_rndis_packet p = { 0 };
+	u32 ml = 8 + 36 + plen + flen;
+
+	assert_true(ml <= NETVSP_SEND_SECTION);
+	p.ppi_offset = plen ? 36 : 0;
+	p.ppi_len = plen;
+	p.data_offset = 36 + plen;
+	p.data_len = flen;
+	memcpy(sec, &(struct enl_rndis_hdr){ ENL_RNDIS_MSG_PACKET, ml }, 8);
+	memcpy(sec + 8, &p, sizeof(p));
+	memcpy(sec + 44, ppis, plen);
+	memcpy(sec + 44 + plen, frame, flen);
+	m.rndis_pkt.channel_type = ENL_NVSP_CHANNEL_DATA;
+	m.rndis_pkt.send_buf_section_index = 2;
+	m.rndis_pkt.send_buf_section_size = ml;
+	memcpy(b, &d, 16);
+	memcpy(b + 16, &m, 40);
+	netvsp_handle_packet(&dev, 0, b, sizeof(b));
+	r = last_completion(41);
+	return r.rndis_pkt_complete.status;
+}
+
+/* An Ethernet + IPv4 + TCP frame of len bytes, as Linux hands it for LSO. */
+static void lso_frame(u8 *f, u32 len)
+{
+	memset(f, 0, len);
+	f[12] = 0x08;
+	f[14] = 0x45;			/* IPv4, ihl 5; tot_len and csum zeroed */
+	f[14 + 9] = 6;			/* TCP */
+	memcpy(f + 14 + 12, "\xc6\x12\x00\x02\xc6\x12\x00\x01", 8);
+	f[34 + 12] = 5 << 4;		/* doff 5 */
+}
+
+static void test_dev_lso_vlan(void **state)
+{
+	struct { struct enl_rndis_hdr h; struct enl_rndis_init_req i; } init = {
+		{ ENL_RNDIS_MSG_INIT, sizeof(init) }, { 5, 1, 0, 0x4000 } };
+	u8 f[4000], ppis[32];
+	u32 rlen, n;
+
+	(void)state;
+	handshake();
+	control(&init, sizeof(init), &rlen);
+
+	/* LSOv2, mss 1448, TCP at 34: a GSO frame with the IP length filled in */
+	lso_frame(f, 3000);
+	n = enl_rndis_put_ppi(ppis, sizeof(ppis), ENL_PPI_TCP_LARGESEND,
+			      1448u | 34u << 20 | ENL_LSO_TYPE_V2);
+	assert_int_equal(tx_section(ppis, n, f, 3000), ENL_NVSP_STAT_SUCCESS);
+	assert_int_equal(last_hdr.gso_type, 1);
+	assert_int_equal(last_hdr.gso_size, 1448);
+	assert_int_equal(last_hdr.hdr_len, 54);
+	assert_int_equal(last_hdr.csum_start, 34);
+	assert_int_equal(last_frame[16] << 8 | last_frame[17], 3000 - 14);
+	/* the IPv4 header checksum is valid */
+	assert_int_equal(netvsp_csum_fold(netvsp_csum_add(0, last_frame + 14, 20)), 0xFFFF);
+	assert_int_equal(atomic_load(&dev.st.tx_gso), 1);
+
+	/* LSO whose TCP offset is not where the IP header ends: refused */
+	n = enl_rndis_put_ppi(ppis, sizeof(ppis), ENL_PPI_TCP_LARGESEND,
+			      1448u | 38u << 20 | ENL_LSO_TYPE_V2);
+	assert_int_equal(tx_section(ppis, n, f, 3000), ENL_NVSP_STAT_INVALID_RNDIS_PKT);
+	/* LSO claiming IPv6 on an IPv4 frame: refused */
+	n = enl_rndis_put_ppi(ppis, sizeof(ppis), ENL_PPI_TCP_LARGESEND,
+			      1448u | 34u << 20 | ENL_LSO_TYPE_V2 | ENL_LSO_IPV6);
+	assert_int_equal(tx_section(ppis, n, f, 3000), ENL_NVSP_STAT_INVALID_RNDIS_PKT);
+
+	/* 802.1Q PPI: the tag goes into the frame after the MACs */
+	lso_frame(f, 100);
+	n = enl_rndis_put_ppi(ppis, sizeof(ppis), ENL_PPI_IEEE_8021Q, ENL_VLAN_PPI(5, 0, 100));
+	assert_int_equal(tx_section(ppis, n, f, 100), ENL_NVSP_STAT_SUCCESS);
+	assert_int_equal(last_frame_len, 104);
+	assert_int_equal(last_frame[12], 0x81);
+	assert_int_equal(last_frame[13], 0x00);
+	assert_int_equal((last_frame[14] << 8 | last_frame[15]), 5 << 13 | 100);
+	assert_int_equal(last_frame[16], 0x08);
+}
+
+static void test_dev_rx_vlan_csum(void **state)
+{
+	struct { struct enl_rndis_hdr h; struct enl_rndis_init_req i; } init = {
+		{ ENL_RNDIS_MSG_INIT, sizeof(init) }, { 5, 1, 0, 0x4000 } };
+	struct { struct enl_rndis_hdr h; struct enl_rndis_oid_req q; u32 f; } set = {
+		{ ENL_RNDIS_MSG_SET, sizeof(set) },
+		{ 7, ENL_OID_GEN_CURRENT_PACKET_FILTER, 4, 20, 0 }, 0xD };
+	struct netvsp_vnet_hdr h = { 0 };
+	struct enl_rndis_pkt_info info;
+	u8 f[200], g[200];
+	u32 rlen, len;
+	u64 tid;
+	const u8 *r;
+
+	(void)state;
+	handshake();
+	control(&init, sizeof(init), &rlen);
+	control(&set, sizeof(set), &rlen);
+	/* tagged IPv4/TCP frame with a checksum left to us */
+	memset(f, 0, sizeof(f));
+	f[12] = 0x81; f[14] = 0x20; f[15] = 42;		/* pri 1, vid 42 */
+	f[16] = 0x08;
+	memcpy(g, f, sizeof(f));
+	g[18] = 0x45; g[18 + 9] = 6;
+	h.flags = 1;
+	h.csum_start = 18 + 20;
+	h.csum_offset = 16;
+	assert_int_equal(netvsp_rx_frame(&dev, 0, &h, g, 120), 0);
+	r = xfer_msg(&len, &tid);
+	assert_int_equal(enl_rndis_parse_packet(r, len, &info), 0);
+	assert_int_equal(info.data_len, 116);
+	assert_true(ENL_PPI_PRESENT(&info, ENL_PPI_IEEE_8021Q));
+	assert_int_equal(ENL_VLAN_ID(info.vlan), 42);
+	assert_int_equal(ENL_VLAN_PRI(info.vlan), 1);
+	assert_true(info.csum & ENL_CSUM_RX_TCP_OK);
+	assert_int_equal(r[info.data_offset + 12], 0x08);
+	/* the TCP checksum over [csum_start, end) now folds to all ones */
+	assert_int_equal(netvsp_csum_fold(netvsp_csum_add(0, r + info.data_offset + 34, 116 - 34)),
+			 0xFFFF);
+	/* a checksum offset past the frame: dropped */
+	h.csum_start = 110;
+	h.csum_offset = 16;
+	memcpy(g, f, sizeof(f));
+	assert_int_equal(netvsp_rx_frame(&dev, 0, &h, g, 120), -EMSGSIZE);
+	/* larger than a section: dropped */
+	{
+		static u8 big[NETVSP_RECV_SECTION];
+		struct netvsp_vnet_hdr z = { 0 };
+
+		assert_int_equal(netvsp_rx_frame(&dev, 0, &z, big, sizeof(big)), -EMSGSIZE);
+	}
+	/* link down: dropped */
+	atomic_store(&dev.link_up, false);
+	h.flags = 0;
+	assert_int_equal(netvsp_rx_frame(&dev, 0, &h, g, 120), -ENODEV);
+}
+
 /* Garbage packets: refused, counted, never answered with a body it cannot take. */
 static void test_dev_garbage(void **state)
 {
@@ -670,6 +810,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dev_versions, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_rndis, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_tx, dev_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_dev_lso_vlan, dev_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_dev_rx_vlan_csum, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_garbage, dev_setup, dev_teardown),
 	};
 
