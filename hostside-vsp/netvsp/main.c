@@ -55,6 +55,7 @@ struct nic {
 	struct vsp *v;
 	struct vsp_chan *primary;
 	u32 ring_gpadl;			/* of the primary's current open */
+	bool in_open;			/* on the loop thread: do not wait for GPADLs */
 	char state_path[4200];
 	bool resumed;
 	struct queue q[NETVSP_MAX_QUEUES];
@@ -93,11 +94,29 @@ static int io_send(void *ctx, unsigned int qi, const struct enl_iov *iov,
 	}
 }
 
+/*
+ * enl-host tells the guest GPADL_CREATED as soon as it has sent us the
+ * GPADL, so the guest's SEND_RECV_BUF (on the ring, on this worker) can
+ * overtake the GPADL's parts (on the socket, on the loop thread): give the
+ * loop a moment before calling the GPADL unknown.
+ */
+#define GPADL_WAIT_MS	3000
+
 static void *io_gpadl(void *ctx, u32 id, size_t *len)
 {
+	const struct timespec pause = { .tv_nsec = 2 * 1000 * 1000 };
 	struct nic *n = ctx;
+	u64 deadline = vsp_now_ms() + GPADL_WAIT_MS;
+	void *p;
 
-	return n->primary ? vsp_chan_gpadl(n->primary, id, len) : NULL;
+	if (!n->primary)
+		return NULL;
+	while (!(p = vsp_chan_gpadl(n->primary, id, len)) && !n->in_open &&
+	       vsp_now_ms() < deadline)
+		nanosleep(&pause, NULL);
+	if (!p)
+		vsp_err("nic %u: GPADL %u is not there", n->index, id);
+	return p;
 }
 
 static int io_gpa_iov(void *ctx, const struct enl_pkt_gpa_range *r,
@@ -361,6 +380,8 @@ static int on_open(struct vsp_chan *ch)
 		n->resumed = false;
 		netvsp_dev_reset(&n->dev);
 		/* the guest carries on with what it negotiated before: resume */
+		/* the GPADLs came before the open: no waiting for them here */
+		n->in_open = true;
 		if (load_state(n, &s) && s.ring_gpadl == n->ring_gpadl && s.version &&
 		    !netvsp_dev_resume(&n->dev, &s)) {
 			n->resumed = true;
@@ -368,6 +389,7 @@ static int on_open(struct vsp_chan *ch)
 				 n->index, s.version, netvsp_rndis_state_name(s.rndis_state),
 				 s.filter);
 		}
+		n->in_open = false;
 		io_state_changed(n);
 		vsp_chan_timer(ch, STATUS_MS);
 	}
