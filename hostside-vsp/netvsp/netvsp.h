@@ -104,6 +104,7 @@ enum netvsp_drop {
 	NETVSP_DROP_BAD_PACKET,		/* unparsable VMBus/NVSP packet */
 	NETVSP_DROP_BAD_COMPLETION,	/* completion for no section of ours */
 	NETVSP_DROP_STALE_COMPLETION,	/* of a section a dead daemon sent */
+	NETVSP_DROP_RX_RING,		/* the guest's ring stayed full / closed */
 	NETVSP_DROP_N
 };
 const char *netvsp_drop_name(int why);

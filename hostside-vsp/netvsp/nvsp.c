@@ -34,6 +34,7 @@ static const char *const drop_names[NETVSP_DROP_N] = {
 	[NETVSP_DROP_BAD_PACKET] = "bad_packet",
 	[NETVSP_DROP_BAD_COMPLETION] = "bad_completion",
 	[NETVSP_DROP_STALE_COMPLETION] = "stale_completion",
+	[NETVSP_DROP_RX_RING] = "rx_ring",
 };
 
 const char *netvsp_drop_name(int why)
@@ -479,6 +480,9 @@ int netvsp_rx_frame(struct netvsp_dev *d, unsigned int q,
 		atomic_fetch_add(&d->st.rx_bytes, len);
 		if (csum)
 			atomic_fetch_add(&d->st.rx_csum, 1);
+	} else {
+		drop(d, NETVSP_DROP_RX_RING);
+		err = -EIO;
 	}
 out:
 	pthread_rwlock_unlock(&d->buf_lock);
