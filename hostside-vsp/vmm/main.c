@@ -425,6 +425,14 @@ int main(int argc, char **argv)
 		}
 		external = conf.external;
 		for (nnics = 0; nnics < conf.nnics && nnics < MAX_NICS; nnics++) {
+			struct netvsp_nic_spec spec;
+			char why[512];
+
+			/* enl-netvsp's own parser, so that it will not refuse it */
+			if (netvsp_spec_parse(conf.nic[nnics].v, &spec, why, sizeof(why))) {
+				enl_err("%s:%u: nic: %s", conf.path, conf.nic[nnics].line, why);
+				return ENL_EXIT_USAGE;
+			}
 			nic_args[2 * nnics] = "--nic";
 			nic_args[2 * nnics + 1] = conf.nic[nnics].v;
 		}

@@ -334,12 +334,12 @@ static void test_programs(void **state)
 		 p);
 	assert_string_equal(out, want);
 
-	/* no enl-netvsp to spawn yet: a nic needs its unit */
-	put("e6.conf", "kernel = bzImage\nnic = tap=t0\n");
+	/* a nic is checked with enl-netvsp's parser */
+	put("e6.conf", "kernel = bzImage\nnic = tap=t0,mac=01:00:00:00:00:01\n");
 	snprintf(p, sizeof(p), "%s/e6.conf", dir);
 	assert_int_equal(run(out, sizeof(out), "enl-host", "--config", p, NULL), 2);
 	snprintf(want, sizeof(want),
-		 "enl-host: %s:2: nic: this enl-host cannot start enl-netvsp yet (daemons = external: its unit runs it)\n",
+		 "enl-host: %s:2: nic: --nic tap=t0,mac=01:00:00:00:00:01: mac '01:00:00:00:00:01' must be a unicast XX:XX:XX:XX:XX:XX\n",
 		 p);
 	assert_string_equal(out, want);
 
