@@ -3,7 +3,8 @@
  * enl-storvsp: serves one synthetic SCSI controller of a VM, with up to 64
  * file-backed disks.
  *
- *   enl-storvsp --vm SOCKET --disk PATH[,ro][,lun=N][,serial=S]... [--wait S] [-v|-q]
+ *   enl-storvsp --vm SOCKET --disk PATH[,ro][,lun=N][,serial=S]...
+ *               [--backend auto|io_uring|preadv] [--wait S] [-v|-q]
  *
  * Connects to enl-host's VSP socket, offers the controller (SCSI class,
  * a fixed instance) with a worker thread per channel and an in-flight
@@ -87,9 +88,19 @@ static void publish(struct storvsp *s)
 		       s->ctl.version & 0xff);
 	vsp_status_set(s->v, relid, "channels", "%u",
 		       atomic_load(&s->channels_open));
-	vsp_status_set(s->v, relid, "backend", "%s threads=%u bad_packets=%llu",
-		       s->ndisks ? storvsp_backend_name(&s->be[0]) : "none", s->pool.n,
-		       (unsigned long long)atomic_load(&s->ctl.bad_packets));
+	{
+		unsigned long long direct = 0, fallbacks = 0;
+
+		for (i = 0; i < s->ndisks; i++) {
+			direct += atomic_load(&s->be[i].direct_ios);
+			fallbacks += atomic_load(&s->be[i].uring_fallbacks);
+		}
+		vsp_status_set(s->v, relid, "backend",
+			       "%s threads=%u direct=%llu fallbacks=%llu bad_packets=%llu",
+			       s->ndisks ? storvsp_backend_name(&s->be[0]) : "none",
+			       s->pool.n, direct, fallbacks,
+			       (unsigned long long)atomic_load(&s->ctl.bad_packets));
+	}
 	for (i = 0; i < s->ndisks; i++) {
 		struct storvsp_disk *d = &s->disk[i];
 		char key[16];
@@ -364,7 +375,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: enl-storvsp {--vm SOCKET|NAME | --config FILE}\n"
-		"                   [--disk PATH[,ro][,lun=N][,serial=S]...] [--wait S] [-v|-q]\n"
+		"                   [--disk PATH[,ro][,lun=N][,serial=S]...]\n"
+		"                   [--backend auto|io_uring|preadv] [--wait S] [-v|-q]\n"
 		"Serve a synthetic SCSI controller with file-backed disks to the VM\n"
 		"whose enl-host listens on SOCKET.\n"
 		"  --vm SOCKET   enl-host's VSP socket, or a VM name (its socket is\n"
@@ -374,6 +386,8 @@ static void usage(FILE *f)
 		"  --disk SPEC   a raw image or block device; ro: read-only; lun=N:\n"
 		"                0..63 (default: the next free); serial=S: VPD serial\n"
 		"                (up to 20 printable characters); repeatable\n"
+		"  --backend B   io_uring (O_DIRECT when aligned), preadv (a thread\n"
+		"                pool), or auto (default): io_uring if allowed\n"
 		"  --wait S      wait up to S seconds (0: for ever) for the socket\n"
 		"  -v, --verbose log more\n"
 		"  -q, --quiet   log errors only\n"
@@ -404,8 +418,10 @@ static struct vsp *connect_waiting(const char *sock, long wait_s, int *err)
 	}
 }
 
+enum backend_choice { BACKEND_AUTO, BACKEND_URING, BACKEND_PREADV };
+
 /* Give LUNs to the disks without one, open every image. */
-static int open_disks(struct storvsp *s)
+static int open_disks(struct storvsp *s, bool uring)
 {
 	bool used[ENL_VSTOR_MAX_LUNS] = { false };
 	char err[512];
@@ -440,12 +456,16 @@ static int open_disks(struct storvsp *s)
 			fprintf(stderr, "enl-storvsp: --disk: %s\n", err);
 			return -1;
 		}
+		if (uring)
+			storvsp_backend_use_uring(&s->be[i], sp->path);
 		storvsp_disk_init(&s->disk[i], (u8)sp->lun, sp->ro, s->be[i].size,
 				  sp->serial, &storvsp_file_io, &s->be[i]);
 		storvsp_ctl_add_disk(&s->ctl, &s->disk[i]);
-		vsp_info("lun %d: %s, %llu bytes%s, serial %s, %s", sp->lun, sp->path,
+		vsp_info("lun %d: %s, %llu bytes%s, serial %s, %s%s", sp->lun, sp->path,
 			 (unsigned long long)s->be[i].size, sp->ro ? ", read-only" : "",
-			 s->disk[i].serial, storvsp_backend_name(&s->be[i]));
+			 s->disk[i].serial, storvsp_backend_name(&s->be[i]),
+			 s->be[i].dfd >= 0 ? ", O_DIRECT when aligned" :
+			 uring ? ", buffered (no O_DIRECT here)" : "");
 	}
 	return 0;
 }
@@ -510,6 +530,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'C' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "backend", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -521,7 +542,9 @@ int main(int argc, char **argv)
 	static struct vmconf conf;
 	static char sock_buf[4096];
 	struct sigaction sa;
+	enum backend_choice backend = BACKEND_AUTO;
 	long wait_s = -1;
+	bool uring = false;
 	unsigned int ncpus, i;
 	int c, err;
 
@@ -553,6 +576,16 @@ int main(int argc, char **argv)
 				bad_usage("--wait takes whole seconds (0: forever)", optarg);
 			break;
 		}
+		case 'b':
+			if (!strcmp(optarg, "auto"))
+				backend = BACKEND_AUTO;
+			else if (!strcmp(optarg, "io_uring"))
+				backend = BACKEND_URING;
+			else if (!strcmp(optarg, "preadv"))
+				backend = BACKEND_PREADV;
+			else
+				bad_usage("--backend is auto, io_uring or preadv", optarg);
+			break;
 		case 'v':
 			vsp_verbose = 2;
 			break;
@@ -610,7 +643,20 @@ int main(int argc, char **argv)
 		/* still works: every request then runs on its channel's thread */
 		vsp_err("no I/O threads (%s): one request at a time per channel",
 			strerror(-err));
-	if (open_disks(&s))
+	if (backend != BACKEND_PREADV) {
+		char why[256];
+
+		err = storvsp_uring_probe(why, sizeof(why));
+		if (!err) {
+			uring = true;
+		} else if (backend == BACKEND_URING) {
+			fprintf(stderr, "enl-storvsp: --backend io_uring: %s\n", why);
+			return 1;
+		} else {
+			vsp_info("io_uring not allowed (%s): preadv/pwritev on the pool", why);
+		}
+	}
+	if (open_disks(&s, uring))
 		return 1;
 
 	the_vsp = connect_waiting(sock, wait_s, &err);

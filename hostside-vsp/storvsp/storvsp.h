@@ -4,8 +4,8 @@
  *
  * Layers, one file each:
  *   spec.c     the --disk PATH[,ro][,lun=N][,serial=S] syntax (also in enl-host)
- *   backend.c  the disk image: open, size, preadv/pwritev (thread pool or
- *              io_uring later), flush, punch
+ *   backend.c  the disk image: open, size, io_uring (O_DIRECT when
+ *              aligned) or preadv/pwritev, flush, punch
  *   scsi.c     the SCSI target: CDB -> data + status + sense
  *   vstor.c    the VSTOR protocol: init handshake, SRB checks, completions
  *   pool.c     the threads that run SRBs (a channel reads, the pool executes)
@@ -50,20 +50,37 @@ int storvsp_spec_parse(const char *s, struct storvsp_disk_spec *out,
 /* ---- backend (backend.c) -------------------------------------------------- */
 
 enum storvsp_backend_kind {
-	STORVSP_BACKEND_SYNC,		/* preadv/pwritev on the channel thread */
+	STORVSP_BACKEND_SYNC,		/* preadv/pwritev on the calling thread */
+	STORVSP_BACKEND_URING,		/* io_uring, one ring per calling thread */
 };
 
 struct storvsp_backend {
 	int fd;
+	int dfd;			/* O_DIRECT twin of fd, -1 if refused */
+	u32 dio_align;			/* offset/length/address alignment for dfd */
 	u64 size;			/* bytes, whole blocks */
 	bool ro;
 	bool is_blockdev;
 	enum storvsp_backend_kind kind;
+	atomic_bool dio_off;		/* dfd refused an aligned request */
+	atomic_ullong direct_ios;	/* requests that went through dfd */
+	atomic_ullong uring_fallbacks;	/* io_uring requests done with preadv */
 };
 
-/* Open a raw image or block device.  0 or -errno; reason in err. */
+/* Open a raw image or block device (preadv).  0 or -errno; reason in err. */
 int storvsp_backend_open(struct storvsp_backend *b, const char *path, bool ro,
 			 char *err, size_t err_len);
+/*
+ * Whether this process may use io_uring (not disabled by sysctl, seccomp
+ * or an old kernel, and READV/WRITEV supported): 0 or -errno, the reason
+ * in why.
+ */
+int storvsp_uring_probe(char *why, size_t why_len);
+/*
+ * Serve b through io_uring from now on, with O_DIRECT for aligned
+ * requests when the file allows it.  Call before any I/O; 0 or -errno.
+ */
+int storvsp_backend_use_uring(struct storvsp_backend *b, const char *path);
 void storvsp_backend_close(struct storvsp_backend *b);
 const char *storvsp_backend_name(const struct storvsp_backend *b);
 

@@ -15,9 +15,10 @@ $(OBJ)/storvsp/%.o: $(TOP)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
+# liburing (Debian's liburing-dev) for the io_uring backend.
 $(BIN)/enl-storvsp: $(STORVSP_OBJS) $(VMCONF_OBJ) $(LIBVSP_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LDFLAGS)
+	$(CC) -o $@ $^ $(HOST_LDFLAGS) -luring
 
 -include $(STORVSP_OBJS:.o=.d)
 
@@ -25,6 +26,7 @@ $(BIN)/enl-storvsp: $(STORVSP_OBJS) $(VMCONF_OBJ) $(LIBVSP_A)
 # against a fake guest RAM and a memory or file backend.  unit.mk comes
 # later, so paths and flags are spelled out here.
 UNIT_SRCS_test_storvsp := $(STORVSP_CORE) include/enl/vmbus_packet.c
+UNIT_LDLIBS_test_storvsp := -luring
 $(BUILD)/tests/unit/test_storvsp: UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
 
 # The real daemon against the fake enl-host and guest (test_libvsp_fake.h).
