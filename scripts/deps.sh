@@ -47,9 +47,11 @@ KERNELS_MK=$TOP/build/kernels.mk
 # system from a disk image (e2fsck -n, debugfs).  dpkg-dev, debhelper,
 # dh-dkms, help2man, lintian: make deb / deb-check (the .debs, their man
 # pages, lintian); mmdebstrap: make deb-root-check (a throwaway root).
+# liburing-dev: the static liburing enl-storvsp links for its io_uring
+# backend.
 HOST_PKGS=(
 	gcc gcc-12 make libc6-dev libelf-dev bc flex bison dwarves libssl3
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev liburing-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	acpica-tools libcmocka-dev dkms socat e2fsprogs
 	dpkg-dev debhelper dh-dkms help2man lintian mmdebstrap
