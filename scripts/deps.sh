@@ -48,13 +48,14 @@ KERNELS_MK=$TOP/build/kernels.mk
 # dh-dkms, help2man, lintian: make deb / deb-check (the .debs, their man
 # pages, lintian); mmdebstrap: make deb-root-check (a throwaway root).
 # liburing-dev: the static liburing enl-storvsp links for its io_uring
-# backend.
+# backend; dpkg-dev (dpkg-source) and zlib1g-dev: the guests' fio, built
+# from Debian's source (fetch_guest_fio).
 HOST_PKGS=(
 	gcc gcc-12 make libc6-dev libelf-dev bc flex bison dwarves libssl3
 	clang libclang-rt-14-dev liburing-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	acpica-tools libcmocka-dev dkms socat e2fsprogs
-	dpkg-dev debhelper dh-dkms help2man lintian mmdebstrap
+	dpkg-dev debhelper dh-dkms help2man lintian mmdebstrap zlib1g-dev
 )
 
 # User space for the L2 guest images beside busybox: Debian's own
@@ -245,6 +246,50 @@ fetch_guest_root() {
 	echo "$want" > "$dir/.complete"
 }
 
+# $ENL_CACHE/guest-fio: fio for the L2 images (the storage scenario's
+# verify jobs).  Debian's fio binary links the libraries of every engine
+# (rbd, rados, gluster, rdma, pmem, nbd) and is bound at load (BIND_NOW):
+# over 60 MiB of libraries in every L2 image.  So: bookworm's fio source
+# package, built here, static, without those engines; its own io_uring
+# and psync engines need no library.  The source comes through a private
+# apt state with one deb-src line (your apt sources are not changed).
+FIO_APT=$ENL_CACHE/apt-src
+FIO_CONFIGURE=(--build-static --disable-native --disable-numa --disable-rdma
+	--disable-rados --disable-rbd --disable-http --disable-gfapi --disable-libnfs
+	--disable-pmem --disable-xnvme --disable-libzbc --disable-tcmalloc --disable-dfs)
+
+apt_src() {
+	local tool=$1; shift
+	"$tool" -qq -o Dir::Etc::SourceList="$FIO_APT/sources.list" \
+		-o Dir::Etc::SourceParts="$FIO_APT/parts" -o Dir::State::Lists="$FIO_APT/lists" \
+		-o Dir::Cache="$FIO_APT/cache" -o APT::Sandbox::User=root \
+		-o Debug::NoLocking=1 "$@"
+}
+
+fetch_guest_fio() {
+	local dir=$ENL_CACHE/guest-fio want tmp
+	want="bookworm ${FIO_CONFIGURE[*]}"
+	[[ -f $dir/.complete && $(cat "$dir/.complete") == "$want" ]] && return 0
+	mkdir -p "$FIO_APT"/{parts,lists/partial,cache/archives/partial}
+	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
+		> "$FIO_APT/sources.list"
+	log "fio for the guests: source package from bookworm (private apt state in $FIO_APT)"
+	apt_src apt-get update >&2 || die "apt-get update (deb-src bookworm, state $FIO_APT) failed"
+	tmp=$(mktemp -d "$ENL_CACHE/.guest-fio.XXXXXX")
+	(cd "$tmp" && apt_src apt-get source --download-only fio >&2) ||
+		die "apt-get source fio failed (state $FIO_APT)"
+	dpkg-source -x "$tmp"/fio_*.dsc "$tmp/src" >&2 || die "dpkg-source -x fio failed"
+	log "building fio (static, a minute or two)"
+	(cd "$tmp/src" && ./configure "${FIO_CONFIGURE[@]}" >&2 && make -j2 fio >&2) ||
+		die "fio build failed in $tmp/src"
+	mkdir -p "$tmp/root/usr/bin"
+	install -m 755 -s "$tmp/src/fio" "$tmp/root/usr/bin/fio"
+	rm -rf "$dir"
+	mv "$tmp/root" "$dir"
+	rm -rf "$tmp"
+	echo "$want" > "$dir/.complete"
+}
+
 # ---- L0 QEMU from bookworm-backports --------------------------------------
 
 BPO=$ENL_CACHE/apt-bpo
@@ -332,6 +377,7 @@ main() {
 		fetch_headers "$krel"
 	done < "$RESOLVED"
 	fetch_guest_root
+	fetch_guest_fio
 	fetch_l0_qemu
 
 	write_lists

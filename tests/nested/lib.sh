@@ -118,16 +118,19 @@ build_l2_base() {
 	shopt -s nullglob
 	ours=("$TOP/build/modules/$krel"/*.ko)
 	shopt -u nullglob
-	local groot=$ENL_CACHE/guest-root
+	local groot=$ENL_CACHE/guest-root gfio=$ENL_CACHE/guest-fio
 	[[ -f $groot/.complete ]] || die "no $groot; run: make deps"
+	[[ -f $gfio/.complete ]] || die "no $gfio; run: make deps"
 	hash=$(inputs_hash "$NESTED/l2-init" "$NESTED/lib.sh" "$BUSYBOX" "$KDIR/$krel/.complete" \
-		"$groot/.complete" ${ours[@]+"${ours[@]}"})
+		"$groot/.complete" "$gfio/.complete" "$gfio/usr/bin/fio" ${ours[@]+"${ours[@]}"})
 	img=$NB/images/l2-base-$krel-$hash.cpio
 	if [[ ! -s $img ]]; then
 		root=$(mktemp -d "$NB/images/.l2.XXXXXX")
 		# Debian user space first (scripts/deps.sh GUEST_DEBS: libc,
 		# hyperv-daemons, evtest under /usr and /lib), busybox over it.
 		cp -a "$groot/." "$root/"
+		# fio, built static from Debian's source (scripts/deps.sh)
+		cp -a "$gfio/." "$root/"
 		rm -f "$root/.complete"
 		skeleton "$root"
 		cp "$NESTED/l2-init" "$root/init"
