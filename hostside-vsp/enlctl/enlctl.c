@@ -26,7 +26,9 @@
 	X(core)			\
 	X(ic)			\
 	X(input)		\
-	X(net)
+	X(input)		\
+	X(net)			\
+	X(disk)
 
 #define DECLARE_GROUP(name) extern const struct enlctl_group enlctl_group_##name;
 ENLCTL_GROUPS(DECLARE_GROUP)

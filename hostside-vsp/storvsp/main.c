@@ -57,7 +57,16 @@ struct storvsp {
 	struct vsp *v;
 	struct vsp_chan *primary;
 	struct storvsp_ctl ctl;
+	/*
+	 * Readers: every packet handled (the disks a request may reach);
+	 * writer: a disk added or removed (the command handler), so that a
+	 * removed disk's backend is closed only once no request uses it.
+	 */
+	pthread_rwlock_t disks_lock;
+	bool uring;			/* the backend chosen at start */
+	/* slots [0, ndisks) have been used; live: still a disk */
 	unsigned int ndisks;
+	atomic_bool live[ENL_VSTOR_MAX_LUNS];
 	struct storvsp_disk_spec spec[ENL_VSTOR_MAX_LUNS];
 	struct storvsp_backend be[ENL_VSTOR_MAX_LUNS];
 	struct storvsp_disk disk[ENL_VSTOR_MAX_LUNS];
@@ -92,12 +101,14 @@ static void publish(struct storvsp *s)
 		unsigned long long direct = 0, fallbacks = 0;
 
 		for (i = 0; i < s->ndisks; i++) {
+			if (!s->live[i])
+				continue;
 			direct += atomic_load(&s->be[i].direct_ios);
 			fallbacks += atomic_load(&s->be[i].uring_fallbacks);
 		}
 		vsp_status_set(s->v, relid, "backend",
 			       "%s threads=%u direct=%llu fallbacks=%llu bad_packets=%llu",
-			       s->ndisks ? storvsp_backend_name(&s->be[0]) : "none",
+			       s->uring ? "io_uring" : "preadv",
 			       s->pool.n, direct, fallbacks,
 			       (unsigned long long)atomic_load(&s->ctl.bad_packets));
 	}
@@ -105,6 +116,8 @@ static void publish(struct storvsp *s)
 		struct storvsp_disk *d = &s->disk[i];
 		char key[16];
 
+		if (!s->live[i])
+			continue;
 		snprintf(key, sizeof(key), "lun%u", d->lun);
 		vsp_status_set(s->v, relid, key,
 			       "req=%llu rd=%llu wr=%llu flush=%llu unmap=%llu err=%llu inflight=%u%s",
@@ -172,8 +185,13 @@ static void handle(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 	u16 sub = 0;
 	int err;
 
-	switch (storvsp_handle(&s->ctl, vsp_chan_sub_index(ch) == 0, pkt, len,
-			       &reply, &trans_id, &sub)) {
+	enum storvsp_action act;
+
+	pthread_rwlock_rdlock(&s->disks_lock);
+	act = storvsp_handle(&s->ctl, vsp_chan_sub_index(ch) == 0, pkt, len,
+			     &reply, &trans_id, &sub);
+	pthread_rwlock_unlock(&s->disks_lock);
+	switch (act) {
 	case STORVSP_DROP:
 		vsp_dbg("dropped a packet of %u bytes", len);
 		vsp_chan_complete(ch, token);
@@ -371,6 +389,140 @@ static int gpa_iov(void *ctx, const struct enl_pkt_gpa_range *r,
 	return vsp_gpa_range_iov(ctx, r, iov, max);
 }
 
+/* ---- hot plug (enlctl disk add / remove) --------------------------------- */
+
+/*
+ * Tell the guest the bus changed: an inband ENUMERATE_BUS with
+ * transaction id 0, which Linux's storvsc takes as "rescan" (TEST UNIT
+ * READY to the LUNs it knows, then a scan).  Only once the handshake is
+ * done: a notice during the guest's probe would race with its own scan.
+ */
+static bool notify_bus_change(struct storvsp *s)
+{
+	struct enl_vstor_packet pkt;
+
+	if (atomic_load(&s->ctl.state) != STORVSP_READY)
+		return false;
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.operation = ENL_VSTOR_OP_ENUMERATE_BUS;
+	return vsp_chan_send(s->primary, VMBUS_PKT_INBAND, 0, 0, &pkt, sizeof(pkt)) == 0;
+}
+
+static void disk_add(struct storvsp *s, u32 req_id, const char *spec)
+{
+	struct storvsp_disk_spec *sp;
+	struct storvsp_backend *be;
+	struct storvsp_disk *d;
+	char err[512];
+	unsigned int i;
+	int lun, e;
+
+	if (s->ndisks >= ENL_VSTOR_MAX_LUNS) {
+		vsp_command_reply(s->v, req_id, ENOSPC,
+				  "%u disks added in this daemon's life, no slot left",
+				  ENL_VSTOR_MAX_LUNS);
+		return;
+	}
+	i = s->ndisks;
+	sp = &s->spec[i];
+	be = &s->be[i];
+	d = &s->disk[i];
+	if (storvsp_spec_parse(spec, sp, err, sizeof(err))) {
+		vsp_command_reply(s->v, req_id, EINVAL, "%s", err);
+		return;
+	}
+	pthread_rwlock_rdlock(&s->disks_lock);
+	lun = sp->lun;
+	if (lun < 0)
+		for (lun = 0; lun < (int)ENL_VSTOR_MAX_LUNS && s->ctl.disks[lun]; lun++)
+			;
+	e = lun >= (int)ENL_VSTOR_MAX_LUNS || s->ctl.disks[lun];
+	pthread_rwlock_unlock(&s->disks_lock);
+	if (e) {
+		vsp_command_reply(s->v, req_id, EEXIST,
+				  lun >= (int)ENL_VSTOR_MAX_LUNS ? "every LUN is taken" :
+				  "lun %d is taken", lun);
+		return;
+	}
+	sp->lun = lun;
+	if (storvsp_backend_open(be, sp->path, sp->ro, err, sizeof(err))) {
+		vsp_command_reply(s->v, req_id, EIO, "%s", err);
+		return;
+	}
+	if (s->uring)
+		storvsp_backend_use_uring(be, sp->path);
+	storvsp_disk_init(d, (u8)lun, sp->ro, be->size, sp->serial,
+			  &storvsp_file_io, be);
+	pthread_rwlock_wrlock(&s->disks_lock);
+	e = storvsp_ctl_add_disk(&s->ctl, d);
+	pthread_rwlock_unlock(&s->disks_lock);
+	if (e) {
+		storvsp_backend_close(be);
+		vsp_command_reply(s->v, req_id, -e, "lun %d: %s", lun, strerror(-e));
+		return;
+	}
+	s->live[i] = true;
+	s->ndisks++;
+	vsp_info("lun %d added: %s, %llu bytes%s, serial %s", lun, sp->path,
+		 (unsigned long long)be->size, sp->ro ? ", read-only" : "", d->serial);
+	publish(s);
+	vsp_command_reply(s->v, req_id, 0, "lun %d: %s, %llu bytes%s, serial %s%s", lun,
+			  sp->path, (unsigned long long)be->size,
+			  sp->ro ? ", read-only" : "", d->serial,
+			  notify_bus_change(s) ? "" :
+			  " (the guest has no controller yet: it sees the disk when it scans)");
+}
+
+static void disk_remove(struct storvsp *s, u32 req_id, const char *arg)
+{
+	struct storvsp_disk *d;
+	unsigned int i;
+	char *end, key[16];
+	long lun;
+
+	errno = 0;
+	lun = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || lun < 0 || lun >= (long)ENL_VSTOR_MAX_LUNS) {
+		vsp_command_reply(s->v, req_id, EINVAL, "LUN is 0..%u, not %s",
+				  ENL_VSTOR_MAX_LUNS - 1, arg);
+		return;
+	}
+	/* with the write lock no request is inside the disk any more */
+	pthread_rwlock_wrlock(&s->disks_lock);
+	d = storvsp_ctl_remove_disk(&s->ctl, (unsigned int)lun);
+	pthread_rwlock_unlock(&s->disks_lock);
+	if (!d) {
+		vsp_command_reply(s->v, req_id, ENOENT, "no disk at lun %ld", lun);
+		return;
+	}
+	i = (unsigned int)(d - s->disk);
+	s->live[i] = false;
+	storvsp_backend_close(&s->be[i]);
+	vsp_info("lun %ld removed: %s", lun, s->spec[i].path);
+	snprintf(key, sizeof(key), "lun%ld", lun);
+	vsp_status_set(s->v, vsp_chan_relid(s->primary), key, "removed");
+	vsp_command_reply(s->v, req_id, 0, "lun %ld removed: %s", lun, s->spec[i].path);
+	notify_bus_change(s);
+}
+
+/* "add SPEC" or "remove LUN" (enlctl disk ...), on the loop thread. */
+static void on_command(struct vsp *v, u32 req_id, const char *line, void *priv)
+{
+	struct storvsp *s = priv;
+	char buf[VSP_CMD_LEN], *w[3];
+	int n;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = vspc_cmd_split(buf, w, 3);
+	if (n == 2 && !strcmp(w[0], "add"))
+		disk_add(s, req_id, w[1]);
+	else if (n == 2 && !strcmp(w[0], "remove"))
+		disk_remove(s, req_id, w[1]);
+	else
+		vsp_command_reply(v, req_id, EINVAL,
+				  "commands: add PATH[,ro][,lun=N][,serial=S]; remove LUN");
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -461,6 +613,7 @@ static int open_disks(struct storvsp *s, bool uring)
 		storvsp_disk_init(&s->disk[i], (u8)sp->lun, sp->ro, s->be[i].size,
 				  sp->serial, &storvsp_file_io, &s->be[i]);
 		storvsp_ctl_add_disk(&s->ctl, &s->disk[i]);
+		s->live[i] = true;
 		vsp_info("lun %d: %s, %llu bytes%s, serial %s, %s%s", sp->lun, sp->path,
 			 (unsigned long long)s->be[i].size, sp->ro ? ", read-only" : "",
 			 s->disk[i].serial, storvsp_backend_name(&s->be[i]),
@@ -633,6 +786,7 @@ int main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 
 	storvsp_ctl_init(&s.ctl, 0);
+	pthread_rwlock_init(&s.disks_lock, NULL);
 	s.ctl.may_resume = true;
 	for (i = 0; i <= ENL_VSTOR_MAX_SUBCHANNELS; i++) {
 		pthread_mutex_init(&s.q[i].lock, NULL);
@@ -649,6 +803,7 @@ int main(int argc, char **argv)
 		err = storvsp_uring_probe(why, sizeof(why));
 		if (!err) {
 			uring = true;
+			s.uring = true;
 		} else if (backend == BACKEND_URING) {
 			fprintf(stderr, "enl-storvsp: --backend io_uring: %s\n", why);
 			return 1;
@@ -694,6 +849,7 @@ int main(int argc, char **argv)
 		vsp_free(the_vsp);
 		return 1;
 	}
+	vsp_set_command_handler(the_vsp, on_command, &s);
 	vsp_info("SCSI controller offered as relid %u, %u disk(s)",
 		 vsp_chan_relid(s.primary), s.ndisks);
 	publish(&s);
@@ -704,7 +860,8 @@ int main(int argc, char **argv)
 	storvsp_pool_stop(&s.pool);
 	vsp_free(the_vsp);
 	for (i = 0; i < s.ndisks; i++)
-		storvsp_backend_close(&s.be[i]);
+		if (s.live[i])
+			storvsp_backend_close(&s.be[i]);
 	if (err) {
 		fprintf(stderr, "enl-storvsp: connection to enl-host lost: %s\n",
 			strerror(-err));

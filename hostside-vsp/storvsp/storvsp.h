@@ -196,6 +196,8 @@ enum storvsp_action {
 void storvsp_ctl_init(struct storvsp_ctl *c, u16 max_subchannels);
 /* Register a disk (its lun must be free).  0 or -EEXIST/-EINVAL. */
 int storvsp_ctl_add_disk(struct storvsp_ctl *c, struct storvsp_disk *d);
+/* Unregister the disk at lun: the disk, or NULL if there was none. */
+struct storvsp_disk *storvsp_ctl_remove_disk(struct storvsp_ctl *c, unsigned int lun);
 /* The guest (re)opened the primary: back to the start of the handshake. */
 void storvsp_ctl_reset(struct storvsp_ctl *c);
 

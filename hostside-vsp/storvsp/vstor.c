@@ -60,6 +60,22 @@ int storvsp_ctl_add_disk(struct storvsp_ctl *c, struct storvsp_disk *d)
 	return 0;
 }
 
+struct storvsp_disk *storvsp_ctl_remove_disk(struct storvsp_ctl *c, unsigned int lun)
+{
+	struct storvsp_disk *d;
+	unsigned int i, j;
+
+	if (lun >= ENL_VSTOR_MAX_LUNS || !c->disks[lun])
+		return NULL;
+	d = c->disks[lun];
+	c->disks[lun] = NULL;
+	for (i = 0, j = 0; i < c->nluns; i++)
+		if (c->luns[i] != lun)
+			c->luns[j++] = c->luns[i];
+	c->nluns = j;
+	return d;
+}
+
 static bool version_ok(u16 v)
 {
 	unsigned int i;
