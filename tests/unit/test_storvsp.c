@@ -917,6 +917,37 @@ static void test_file_backend_uring_direct(void **state)
 	unlink(path);
 }
 
+/* Hot remove and add: luns[] stays ascending, a LUN can come back. */
+static void test_ctl_remove(void **state)
+{
+	struct storvsp_disk a, b, c;
+	struct storvsp_ctl ctl;
+
+	storvsp_ctl_init(&ctl, 0);
+	storvsp_disk_init(&a, 0, false, 4096, NULL, &storvsp_file_io, NULL);
+	storvsp_disk_init(&b, 2, false, 4096, NULL, &storvsp_file_io, NULL);
+	storvsp_disk_init(&c, 7, false, 4096, NULL, &storvsp_file_io, NULL);
+	assert_int_equal(storvsp_ctl_add_disk(&ctl, &c), 0);
+	assert_int_equal(storvsp_ctl_add_disk(&ctl, &a), 0);
+	assert_int_equal(storvsp_ctl_add_disk(&ctl, &b), 0);
+	assert_int_equal(ctl.nluns, 3);
+	assert_ptr_equal(storvsp_ctl_remove_disk(&ctl, 2), &b);
+	assert_null(storvsp_ctl_remove_disk(&ctl, 2));
+	assert_null(storvsp_ctl_remove_disk(&ctl, 64));
+	assert_null(storvsp_ctl_remove_disk(&ctl, 3));
+	assert_int_equal(ctl.nluns, 2);
+	assert_int_equal(ctl.luns[0], 0);
+	assert_int_equal(ctl.luns[1], 7);
+	assert_null(ctl.disks[2]);
+	assert_int_equal(storvsp_ctl_add_disk(&ctl, &b), 0);
+	assert_int_equal(ctl.nluns, 3);
+	assert_int_equal(ctl.luns[1], 2);
+	assert_ptr_equal(storvsp_ctl_remove_disk(&ctl, 0), &a);
+	assert_ptr_equal(storvsp_ctl_remove_disk(&ctl, 7), &c);
+	assert_ptr_equal(storvsp_ctl_remove_disk(&ctl, 2), &b);
+	assert_int_equal(ctl.nluns, 0);
+}
+
 static void test_spec(void **state)
 {
 	struct storvsp_disk_spec s;
@@ -980,6 +1011,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rw_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misc_commands, setup, teardown),
+		cmocka_unit_test(test_ctl_remove),
 		cmocka_unit_test(test_file_backend),
 		cmocka_unit_test(test_file_backend_uring),
 		cmocka_unit_test(test_file_backend_uring_direct),
