@@ -113,6 +113,63 @@ static void guest_srb(struct fk_chan *c, u64 tid, const u8 *cdb, u8 cdb_len,
 	assert_int_equal(write(c->kick_fd, &one, 8), 8);
 }
 
+/* A host notice in the guest's ring: inband, trans_id 0, 64 bytes. */
+static void guest_notice(struct fk_chan *c, u32 op)
+{
+	u8 pkt[512] __attribute__((aligned(8)));
+	struct enl_vstor_packet p;
+	struct enl_pkt pk;
+	u32 len;
+	int r, tries = 500;
+
+	while ((r = enl_ring_read(&c->h2g, pkt, sizeof(pkt), &len)) == 0 && tries--)
+		sleep_ms(10);
+	assert_int_equal(r, 1);
+	enl_ring_commit(&c->h2g);
+	assert_int_equal(enl_pkt_parse(pkt, len, &pk), 0);
+	assert_int_equal(pk.type, VMBUS_PKT_INBAND);
+	assert_int_equal(pk.trans_id, 0);
+	assert_int_equal(pk.payload_len, ENL_VSTOR_PACKET_SIZE);
+	memcpy(&p, pk.payload, sizeof(p));
+	assert_int_equal(p.operation, op);
+}
+
+/* A command as enl-host relays it (enlctl disk ...): the daemon's status. */
+static u32 daemon_cmd(struct fk_host *h, const char *cmd, char *text, size_t cap)
+{
+	static struct vsp_daemon_cmd m;
+	static u32 id = 10;
+	const struct vsp_daemon_reply *r;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = VSP_DAEMON_CMD;
+	m.hdr.len = sizeof(m);
+	m.req_id = ++id;
+	snprintf(m.cmd, sizeof(m.cmd), "%s", cmd);
+	fk_send(h->fd, &m, sizeof(m), NULL, 0);
+	fk_expect(h, VSP_DAEMON_REPLY, 5000);
+	r = (const void *)h->buf;
+	assert_int_equal(r->req_id, id);
+	snprintf(text, cap, "%s", r->text);
+	return r->status;
+}
+
+/* TEST UNIT READY to lun: the SRB status. */
+static u8 tur(struct fk_chan *c, u64 tid, u8 lun)
+{
+	struct enl_vstor_packet p = { .operation = ENL_VSTOR_OP_EXECUTE_SRB }, r;
+	u64 got;
+
+	p.srb.length = ENL_VMSCSI_SIZE;
+	p.srb.lun = lun;
+	p.srb.cdb_length = 6;
+	p.srb.data_in = ENL_VSTOR_DATA_NONE;
+	fk_guest_send(c, tid, &p, sizeof(p));
+	guest_completion(c, &got, &r);
+	assert_int_equal(got, tid);
+	return r.srb.srb_status;
+}
+
 static void test_daemon_e2e(void **state)
 {
 	static const enl_guid_t scsi = {{ ENL_VSTOR_SCSI_GUID_BYTES }};
@@ -249,6 +306,39 @@ static void test_daemon_e2e(void **state)
 			assert_memory_equal(file, h.ram + 0x280000 + 4096 * k, 4096);
 		}
 	}
+	/*
+	 * Hot plug: "add" opens a second image at LUN 3 and tells the guest
+	 * to rescan; "remove" drops it (INVALID_LUN from then on) and tells
+	 * it again; bad commands are refused with a reason.
+	 */
+	{
+		char img2[] = "/tmp/test_storvsp_hot.XXXXXX", cmd[256], text[512];
+		int fd2 = mkstemp(img2);
+
+		assert_true(fd2 >= 0);
+		assert_int_equal(ftruncate(fd2, 1 << 20), 0);
+		assert_int_equal(tur(&c, 50, 3), ENL_SRB_STATUS_INVALID_LUN);
+		snprintf(cmd, sizeof(cmd), "add %s,lun=3,serial=HOT3", img2);
+		assert_int_equal(daemon_cmd(&h, cmd, text, sizeof(text)), 0);
+		assert_non_null(strstr(text, "lun 3"));
+		guest_notice(&c, ENL_VSTOR_OP_ENUMERATE_BUS);
+		assert_int_equal(tur(&c, 51, 3), ENL_SRB_STATUS_SUCCESS);
+		/* the LUN is taken now; a missing file; nonsense */
+		assert_int_equal(daemon_cmd(&h, cmd, text, sizeof(text)), EEXIST);
+		assert_int_equal(daemon_cmd(&h, "add /nonexistent/x,lun=4", text,
+					    sizeof(text)), EIO);
+		assert_non_null(strstr(text, "/nonexistent/x"));
+		assert_int_equal(daemon_cmd(&h, "add", text, sizeof(text)), EINVAL);
+		assert_int_equal(daemon_cmd(&h, "remove 64", text, sizeof(text)), EINVAL);
+		assert_int_equal(daemon_cmd(&h, "remove 5", text, sizeof(text)), ENOENT);
+		assert_int_equal(daemon_cmd(&h, "remove 3", text, sizeof(text)), 0);
+		guest_notice(&c, ENL_VSTOR_OP_ENUMERATE_BUS);
+		assert_int_equal(tur(&c, 52, 3), ENL_SRB_STATUS_INVALID_LUN);
+		assert_int_equal(tur(&c, 53, 0), ENL_SRB_STATUS_SUCCESS);
+		close(fd2);
+		unlink(img2);
+	}
+
 	/* a buffer outside guest RAM: refused, the image untouched */
 	guest_srb(&c, 43, wr10, 10, ENL_VSTOR_DATA_WRITE, (4 << 20) - 2048, 4096);
 	guest_completion(&c, &tid, &r);
