@@ -51,6 +51,7 @@ struct chan_queue {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	unsigned int outstanding;
+	atomic_ullong taken;		/* packets read off this channel */
 };
 
 struct storvsp {
@@ -97,6 +98,22 @@ static void publish(struct storvsp *s)
 		       s->ctl.version & 0xff);
 	vsp_status_set(s->v, relid, "channels", "%u",
 		       atomic_load(&s->channels_open));
+	{
+		/* packets per channel (primary, subchannels): the guest's
+		 * queues in use */
+		char q[256];
+		size_t n = 0;
+
+		for (i = 0; i <= ENL_VSTOR_MAX_SUBCHANNELS && n < sizeof(q) - 32; i++) {
+			unsigned long long t = atomic_load(&s->q[i].taken);
+
+			if (i && !t)
+				continue;
+			n += (size_t)snprintf(q + n, sizeof(q) - n, "%sq%u=%llu",
+					      n ? " " : "", i, t);
+		}
+		vsp_status_set(s->v, relid, "queues", "%s", q);
+	}
 	{
 		unsigned long long direct = 0, fallbacks = 0;
 
@@ -281,6 +298,8 @@ static void on_kick(struct vsp_chan *ch)
 		if (r == 1) {
 			struct storvsp_task *t = NULL;
 
+			if (q)
+				atomic_fetch_add(&q->taken, 1);
 			if (q && to_pool(s, buf, len))
 				t = storvsp_task_new(buf, len);
 			if (!t) {
