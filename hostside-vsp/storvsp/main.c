@@ -524,7 +524,60 @@ static void disk_remove(struct storvsp *s, u32 req_id, const char *arg)
 	notify_bus_change(s);
 }
 
-/* "add SPEC" or "remove LUN" (enlctl disk ...), on the loop thread. */
+/*
+ * "disks" lists every disk as
+ * one line of words "lun N ro|rw PATH", PATH the open image's absolute
+ * path as the kernel names it (a relative --disk does not depend on our
+ * working directory), each word encoded as on a command line.  enlctl
+ * backup copies exactly these.
+ */
+static void list_disks(struct storvsp *s, struct vsp *v, u32 req_id)
+{
+	char *text, line[VSP_CMD_LEN], num[12];
+	size_t len = 0, cap = (size_t)s->ndisks * (sizeof(line) + 1) + 1;
+	unsigned int i;
+
+	text = calloc(1, cap);
+	if (!text) {
+		vsp_command_reply(v, req_id, ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < s->ndisks; i++) {
+		char link[32], path[PATH_MAX];
+		ssize_t n;
+
+		if (!s->live[i])
+			continue;		/* hot removed */
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", s->be[i].fd);
+		n = readlink(link, path, sizeof(path) - 1);
+		if (n <= 0 || path[0] != '/') {
+			vsp_command_reply(v, req_id, EIO, "lun %d: its image's path is unknown",
+					  s->spec[i].lun);
+			free(text);
+			return;
+		}
+		path[n] = '\0';
+		line[0] = '\0';
+		snprintf(num, sizeof(num), "%d", s->spec[i].lun);
+		if (vspc_cmd_encode(line, sizeof(line), "lun") ||
+		    vspc_cmd_encode(line, sizeof(line), num) ||
+		    vspc_cmd_encode(line, sizeof(line), s->spec[i].ro ? "ro" : "rw") ||
+		    vspc_cmd_encode(line, sizeof(line), path)) {
+			vsp_command_reply(v, req_id, ENAMETOOLONG, "lun %d: path too long",
+					  s->spec[i].lun);
+			free(text);
+			return;
+		}
+		len += (size_t)snprintf(text + len, cap - len, "%s\n", line);
+	}
+	vsp_command_reply(v, req_id, 0, "%s", text);
+	free(text);
+}
+
+/*
+ * Operator commands (relayed by enl-host), on the loop thread: "disks"
+ * (enlctl backup), "add SPEC" and "remove LUN" (enlctl disk ...).
+ */
 static void on_command(struct vsp *v, u32 req_id, const char *line, void *priv)
 {
 	struct storvsp *s = priv;
@@ -533,13 +586,15 @@ static void on_command(struct vsp *v, u32 req_id, const char *line, void *priv)
 
 	snprintf(buf, sizeof(buf), "%s", line);
 	n = vspc_cmd_split(buf, w, 3);
-	if (n == 2 && !strcmp(w[0], "add"))
+	if (n == 1 && !strcmp(w[0], "disks"))
+		list_disks(s, v, req_id);
+	else if (n == 2 && !strcmp(w[0], "add"))
 		disk_add(s, req_id, w[1]);
 	else if (n == 2 && !strcmp(w[0], "remove"))
 		disk_remove(s, req_id, w[1]);
 	else
 		vsp_command_reply(v, req_id, EINVAL,
-				  "commands: add PATH[,ro][,lun=N][,serial=S]; remove LUN");
+				  "unknown command (storvsp knows: disks; add PATH[,ro][,lun=N][,serial=S]; remove LUN)");
 }
 
 static void usage(FILE *f)
@@ -640,59 +695,6 @@ static int open_disks(struct storvsp *s, bool uring)
 			 uring ? ", buffered (no O_DIRECT here)" : "");
 	}
 	return 0;
-}
-
-/*
- * Operator commands (relayed by enl-host): "disks" lists every disk as
- * one line of words "lun N ro|rw PATH", PATH the open image's absolute
- * path as the kernel names it (a relative --disk does not depend on our
- * working directory), each word encoded as on a command line.  enlctl
- * backup copies exactly these.
- */
-static void on_command(struct vsp *v, u32 req_id, const char *cmd, void *priv)
-{
-	struct storvsp *s = priv;
-	char *text, line[VSP_CMD_LEN], num[12];
-	size_t len = 0, cap = (size_t)s->ndisks * (sizeof(line) + 1) + 1;
-	unsigned int i;
-
-	if (strcmp(cmd, "disks")) {
-		vsp_command_reply(v, req_id, ENOENT, "unknown command (storvsp knows: disks)");
-		return;
-	}
-	text = calloc(1, cap);
-	if (!text) {
-		vsp_command_reply(v, req_id, ENOMEM, "out of memory");
-		return;
-	}
-	for (i = 0; i < s->ndisks; i++) {
-		char link[32], path[PATH_MAX];
-		ssize_t n;
-
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", s->be[i].fd);
-		n = readlink(link, path, sizeof(path) - 1);
-		if (n <= 0 || path[0] != '/') {
-			vsp_command_reply(v, req_id, EIO, "lun %d: its image's path is unknown",
-					  s->spec[i].lun);
-			free(text);
-			return;
-		}
-		path[n] = '\0';
-		line[0] = '\0';
-		snprintf(num, sizeof(num), "%d", s->spec[i].lun);
-		if (vspc_cmd_encode(line, sizeof(line), "lun") ||
-		    vspc_cmd_encode(line, sizeof(line), num) ||
-		    vspc_cmd_encode(line, sizeof(line), s->spec[i].ro ? "ro" : "rw") ||
-		    vspc_cmd_encode(line, sizeof(line), path)) {
-			vsp_command_reply(v, req_id, ENAMETOOLONG, "lun %d: path too long",
-					  s->spec[i].lun);
-			free(text);
-			return;
-		}
-		len += (size_t)snprintf(text + len, cap - len, "%s\n", line);
-	}
-	vsp_command_reply(v, req_id, 0, "%s", text);
-	free(text);
 }
 
 int main(int argc, char **argv)
@@ -868,7 +870,6 @@ int main(int argc, char **argv)
 		vsp_free(the_vsp);
 		return 1;
 	}
-	vsp_set_command_handler(the_vsp, on_command, &s);
 	vsp_info("SCSI controller offered as relid %u, %u disk(s)",
 		 vsp_chan_relid(s.primary), s.ndisks);
 	publish(&s);
