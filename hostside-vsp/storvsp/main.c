@@ -593,8 +593,11 @@ static void on_command(struct vsp *v, u32 req_id, const char *line, void *priv)
 	else if (n == 2 && !strcmp(w[0], "remove"))
 		disk_remove(s, req_id, w[1]);
 	else
-		vsp_command_reply(v, req_id, EINVAL,
-				  "unknown command (storvsp knows: disks; add PATH[,ro][,lun=N][,serial=S]; remove LUN)");
+		/* ENOENT: no such command; EINVAL: a known one misused */
+		vsp_command_reply(v, req_id,
+				  n >= 1 && (!strcmp(w[0], "add") || !strcmp(w[0], "remove") ||
+					     !strcmp(w[0], "disks")) ? EINVAL : ENOENT,
+				  "storvsp knows: disks; add PATH[,ro][,lun=N][,serial=S]; remove LUN");
 }
 
 static void usage(FILE *f)
