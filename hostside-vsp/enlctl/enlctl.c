@@ -26,7 +26,6 @@
 	X(core)			\
 	X(ic)			\
 	X(input)		\
-	X(input)		\
 	X(net)			\
 	X(disk)
 
