@@ -66,6 +66,9 @@ struct ic_chan {
 	u64 negotiate_trans_id;
 	unsigned int negotiate_ticks;
 	int refuse_opens;		/* test option: 0 serve, N > 0 refuse N, < 0 refuse until rescinded */
+	/* enl-host's socket (NULL: none): a service that must outlive a
+	 * killed daemon keeps its note next to it (SOCKET.icvsp-SVC.state) */
+	const char *sock_path;
 	void *priv;
 };
 

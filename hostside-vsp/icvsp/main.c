@@ -257,6 +257,7 @@ int main(int argc, char **argv)
 				ic_free(chans[i]);
 			return 1;
 		}
+		chans[i]->sock_path = sock;
 		vsp_info("%s offered as relid %u", svc->name,
 			 vsp_chan_relid(chans[i]->ch));
 	}

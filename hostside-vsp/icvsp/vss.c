@@ -23,6 +23,17 @@
  * checked (a VSS response that still holds our operation); anything else
  * is dropped, so a guest that answers garbage times out like a silent one.
  *
+ * A FREEZE outlives a daemon killed with -9: once its FREEZE succeeded
+ * the guest has no limit of its own (hv_utils times only its daemon's
+ * answer; hv_vss_daemon thaws by itself only when its device is reset,
+ * and the channel stays open across our restart).  So before a FREEZE
+ * goes out the daemon notes it, with the copies it will make, in
+ * SOCKET.icvsp-vss.state; the backup's end removes the note.  A daemon
+ * that finds the note when the channel negotiates again, on the same
+ * enl-host (the socket's inode and mtime), removes the dead copy's files
+ * and sends THAW.  A THAW the guest did not need is harmless: its daemon
+ * passes over file systems that are not frozen.
+ *
  * Command words: "backup" [DIR LUN PATH...].  Status: vss_state = idle |
  * hot-backup | freezing | copying | thawing | done | failed | timeout;
  * vss_last_result.
@@ -80,6 +91,9 @@ struct vss_state {
 	u64 deadline_ms;	/* of the copy, or of an unsent THAW */
 	u32 hbu_flags;		/* HOT_BACKUP's answer */
 	bool thaw_unsent;	/* THAW not in the ring yet: retried */
+	bool recovering;	/* thawing what a dead daemon froze */
+	bool keep_note;		/* the guest may still be frozen */
+	unsigned int removed;	/* partial copies of a dead daemon */
 	/* the copy: ndisks 0 for a freeze-and-thaw only */
 	char dir[PATH_MAX];
 	unsigned int ndisks;
@@ -107,9 +121,118 @@ static void vss_set_step(struct ic_chan *ic, enum vss_step step)
 		ic_status(ic, "state", "%s", step_names[step]);
 }
 
+/* ---- the note of a FREEZE, for the next daemon ------------------------ */
+
+#define VSS_NOTE_MAGIC	"enl-icvsp vss 1"
+
+static bool vss_note_path(struct ic_chan *ic, char *buf, size_t len)
+{
+	int n;
+
+	if (!ic->sock_path)
+		return false;
+	n = snprintf(buf, len, "%s.icvsp-vss.state", ic->sock_path);
+	return n > 0 && (size_t)n < len;
+}
+
+static void vss_note_clear(struct ic_chan *ic)
+{
+	char path[PATH_MAX];
+
+	if (vss_note_path(ic, path, sizeof(path)))
+		unlink(path);
+}
+
+/* Before the FREEZE: what a successor must undo.  A failure is logged,
+ * not fatal (only a daemon killed outright would need the note). */
+static void vss_note_save(struct ic_chan *ic)
+{
+	struct vss_state *vs = ic_priv(ic);
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	struct stat st;
+	unsigned int i;
+	FILE *f;
+
+	if (!vss_note_path(ic, path, sizeof(path)))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (stat(ic->sock_path, &st) < 0 || !(f = fopen(tmp, "we"))) {
+		vsp_err("vss: %s: %s (a daemon killed while the guest is frozen will not be followed by a THAW)",
+			path, strerror(errno));
+		return;
+	}
+	fprintf(f, VSS_NOTE_MAGIC "\nsocket %llu %lld %ld\n",
+		(unsigned long long)st.st_ino, (long long)st.st_mtim.tv_sec,
+		(long)st.st_mtim.tv_nsec);
+	if (vs->ndisks)
+		fprintf(f, "dir %s\n", vs->dir);
+	for (i = 0; i < vs->ndisks; i++)
+		fprintf(f, "copy %s\n", vs->disks[i].dst);
+	if (fclose(f) || rename(tmp, path) < 0) {
+		vsp_err("vss: %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+/*
+ * At the negotiation: a note left by a daemon that died with the guest
+ * (maybe) frozen?  Its copies are removed (only files under its DIR).
+ * true: the note is ours to act on (vs->dir set, vs->removed counted).
+ */
+static bool vss_note_take(struct ic_chan *ic)
+{
+	struct vss_state *vs = ic_priv(ic);
+	char path[PATH_MAX], line[PATH_MAX + 16];
+	unsigned long long ino = 0;
+	long long sec = -1;
+	long nsec = -1;
+	struct stat st;
+	bool ours;
+	size_t dl = 0;
+	FILE *f;
+
+	if (!vss_note_path(ic, path, sizeof(path)) || !(f = fopen(path, "re")))
+		return false;
+	ours = fgets(line, sizeof(line), f) && !strcmp(line, VSS_NOTE_MAGIC "\n") &&
+	       fgets(line, sizeof(line), f) &&
+	       sscanf(line, "socket %llu %lld %ld", &ino, &sec, &nsec) == 3 &&
+	       stat(ic->sock_path, &st) == 0 && st.st_ino == ino &&
+	       st.st_mtim.tv_sec == sec && st.st_mtim.tv_nsec == nsec;
+	vs->dir[0] = '\0';
+	while (ours && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "dir /", 5) && strlen(line + 4) < sizeof(vs->dir)) {
+			strcpy(vs->dir, line + 4);
+			dl = strlen(vs->dir);
+		} else if (!strncmp(line, "copy ", 5) && dl &&
+			   !strncmp(line + 5, vs->dir, dl) && line[5 + dl] == '/' &&
+			   !strstr(line + 5, "/../") && unlink(line + 5) == 0) {
+			vs->removed++;
+		}
+	}
+	fclose(f);
+	if (!ours)
+		vsp_info("vss: %s is from another enl-host: removed", path);
+	unlink(path);
+	return ours;
+}
+
+static void vss_thaw(struct ic_chan *ic);
+
 static void vss_ready(struct ic_chan *ic)
 {
+	struct vss_state *vs = ic_priv(ic);
+
 	ic_status(ic, "state", "idle");
+	if (!vss_note_take(ic))
+		return;
+	vsp_err("vss: a previous enl-icvsp ended during a backup%s%s (%u partial copies removed): thawing the guest",
+		vs->dir[0] ? " into " : "", vs->dir, vs->removed);
+	vs->recovering = true;
+	vs->started_ms = vsp_now_ms();
+	vss_note_save(ic);
+	vs->ndisks = 0;
+	vss_thaw(ic);
 }
 
 static int vss_send(struct ic_chan *ic, u8 op, enum vss_step step)
@@ -170,8 +293,14 @@ static void vss_kill_copy(struct vss_state *vs)
 	vs->have_pipe = false;
 }
 
-static void vss_forget(struct vss_state *vs)
+static void vss_forget(struct ic_chan *ic)
 {
+	struct vss_state *vs = ic_priv(ic);
+
+	if (!vs->keep_note)
+		vss_note_clear(ic);
+	vs->keep_note = false;
+	vs->recovering = false;
 	vss_kill_copy(vs);
 	free(vs->disks);
 	vs->disks = NULL;
@@ -206,7 +335,7 @@ static void vss_finish(struct ic_chan *ic, u32 err, const char *state,
 	if (vs->req_id)
 		vsp_command_reply(ic->v, vs->req_id, err, "%s\n%s", msg,
 				  vs->ndisks ? vs->result : "");
-	vss_forget(vs);
+	vss_forget(ic);
 }
 
 /*
@@ -228,12 +357,14 @@ static void vss_thaw(struct ic_chan *ic)
 		vsp_err("vss: THAW not sent (%s): retrying", strerror(-err));
 	}
 	vss_set_step(ic, VSS_THAWING);
-	if (vsp_now_ms() >= vs->deadline_ms)
+	if (vsp_now_ms() >= vs->deadline_ms) {
+		vs->keep_note = true;
 		vss_finish(ic, (u32)-err, "failed",
 			   "THAW could not be sent for %u ms (%s): the guest may still be frozen",
 			   VSS_STEP_TIMEOUT_MS, strerror(-err));
-	else
+	} else {
 		ic_timer(ic, VSS_POLL_MS);
+	}
 }
 
 /* ---- the copy -------------------------------------------------------- */
@@ -452,6 +583,10 @@ static int vss_parse_disks(struct ic_chan *ic, u32 req_id, int nw, char **w)
 		if (len < 0 || (size_t)len >= sizeof(d->dst))
 			return vss_refuse(ic, req_id, ENAMETOOLONG, "backup: lun %u: copy's path too long",
 					  d->lun);
+		/* the note (vss_note_save) holds one path a line */
+		if (strchr(d->dst, '\n'))
+			return vss_refuse(ic, req_id, EINVAL, "backup: lun %u: a newline in the copy's path",
+					  d->lun);
 		if (lstat(d->dst, &st) == 0)
 			return vss_refuse(ic, req_id, EEXIST, "backup: %s exists already", d->dst);
 	}
@@ -478,7 +613,7 @@ static void vss_command(struct ic_chan *ic, u32 req_id, int nw, char **w)
 	vs->result[0] = '\0';
 	vs->copy_err = 0;
 	if (nw > 2 && vss_parse_disks(ic, req_id, nw - 1, w + 1)) {
-		vss_forget(vs);
+		vss_forget(ic);
 		return;
 	}
 	vs->started_ms = vsp_now_ms();
@@ -487,7 +622,7 @@ static void vss_command(struct ic_chan *ic, u32 req_id, int nw, char **w)
 	if (err) {
 		vsp_command_reply(ic->v, req_id, (u32)-err,
 				  "VSS request not sent: %s", strerror(-err));
-		vss_forget(vs);
+		vss_forget(ic);
 		return;
 	}
 	vs->req_id = req_id;
@@ -506,6 +641,13 @@ static void vss_done(struct ic_chan *ic)
 	struct vss_state *vs = ic_priv(ic);
 	u64 now = vsp_now_ms();
 
+	if (vs->recovering) {
+		/* (status values hold 95 bytes: the short facts first) */
+		vss_finish(ic, 0, "done",
+			   "thawed after a restart (%u partial copies removed): a previous enl-icvsp died during a backup%s%s",
+			   vs->removed, vs->dir[0] ? " into " : "", vs->dir);
+		return;
+	}
 	if (vs->copy_err) {
 		vss_finish(ic, (u32)vs->copy_err, "failed",
 			   "backup into %s failed; guest froze and thawed its file systems (frozen %llu ms)",
@@ -533,7 +675,7 @@ static void vss_response(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
 	u32 status, flags;
 	int err;
 
-	if (!vs->req_id || trans_id != vs->trans_id || vs->thaw_unsent ||
+	if ((!vs->req_id && !vs->recovering) || trans_id != vs->trans_id || vs->thaw_unsent ||
 	    (vs->step != VSS_HOT_BACKUP && vs->step != VSS_FREEZING &&
 	     vs->step != VSS_THAWING)) {
 		vsp_dbg("vss: unexpected answer dropped (transaction %llu)",
@@ -547,6 +689,7 @@ static void vss_response(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
 		return;
 	}
 	if (status != ENL_IC_STATUS_OK) {
+		vs->keep_note = op == ENL_IC_VSS_THAW;
 		vss_finish(ic, EIO, "failed",
 			   "guest refused %s (status %#x)%s", what, status,
 			   op == ENL_IC_VSS_FREEZE ? ": file systems not frozen" :
@@ -556,6 +699,7 @@ static void vss_response(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
 	switch (vs->step) {
 	case VSS_HOT_BACKUP:
 		vs->hbu_flags = flags;
+		vss_note_save(ic);
 		err = vss_send(ic, ENL_IC_VSS_FREEZE, VSS_FREEZING);
 		if (err)
 			vss_finish(ic, (u32)-err, "failed",
@@ -604,6 +748,7 @@ static void vss_timer(struct ic_chan *ic)
 		enl_ic_build_vss(&m, ENL_IC_VSS_THAW);
 		ic_send_request(ic, &m, sizeof(m), NULL);
 	}
+	vs->keep_note = step == VSS_THAWING;
 	vss_finish(ic, ETIMEDOUT, "timeout",
 		   "guest did not answer %s within %u ms%s",
 		   enl_ic_vss_op_name(step_op(step)), VSS_STEP_TIMEOUT_MS,
@@ -620,7 +765,13 @@ static void vss_close(struct ic_chan *ic)
 				  "the guest closed the VSS channel during %s%s",
 				  step_names[vs->step],
 				  vs->child > 0 ? " (copy stopped, its files removed)" : "");
-	vss_forget(vs);
+	/* A guest that closes resets its daemon, which thaws by itself;
+	 * but this is also the teardown of a daemon that stops: the note
+	 * stays while the guest may be frozen (one THAW too many at the
+	 * next negotiation does no harm). */
+	vs->keep_note = vs->step == VSS_FREEZING || vs->step == VSS_COPYING ||
+			vs->step == VSS_THAWING;
+	vss_forget(ic);
 }
 
 /* The daemon stops: a guest frozen by us is thawed on the way out. */
@@ -634,15 +785,17 @@ static void vss_stop(struct ic_chan *ic)
 
 		vss_kill_copy(vs);
 		enl_ic_build_vss(&m, ENL_IC_VSS_THAW);
-		if (ic_send_request(ic, &m, sizeof(m), NULL))
+		if (ic_send_request(ic, &m, sizeof(m), NULL)) {
+			vs->keep_note = true;
 			vsp_err("vss: stopping while the guest may be frozen, and THAW not sent");
-		else
+		} else {
 			vsp_err("vss: stopping during %s: THAW sent", step_names[vs->step]);
+		}
 	}
 	if (vs->req_id)
 		vsp_command_reply(ic->v, vs->req_id, EPIPE,
 				  "enl-icvsp stopped during %s", step_names[vs->step]);
-	vss_forget(vs);
+	vss_forget(ic);
 }
 
 const struct ic_service ic_vss = {

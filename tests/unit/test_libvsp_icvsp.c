@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
@@ -73,6 +74,7 @@ struct world {
 	struct ic_chan *ic;
 	int daemon_err;
 	int refuse;		/* ic_offer's refuse_opens */
+	const char *sock_path;	/* the daemon's ic->sock_path (VSS's note) */
 	u8 *buf;
 	/* the service under test (NULL: heartbeat) and the guest's side */
 	const struct ic_service *svc;
@@ -211,6 +213,7 @@ static void *daemon_main(void *arg)
 		w->daemon_err = err;
 		return NULL;
 	}
+	w->ic->sock_path = w->sock_path;
 	w->daemon_err = vsp_run(w->v);
 	return NULL;
 }
@@ -393,6 +396,7 @@ static void guest_run(struct world *w, int timeout_ms)
 	assert_true(__atomic_fetch_and(&flags[RELID / 32], ~(1u << (RELID % 32)),
 				       __ATOMIC_SEQ_CST) & (1u << (RELID % 32)));
 
+again:
 	while ((r = enl_ring_read(&w->h2g, pkt, sizeof(pkt), &len)) == 1) {
 		struct vmbus_pkt_desc d;
 		struct enl_icmsg_hdr h;
@@ -440,6 +444,10 @@ static void guest_run(struct world *w, int timeout_ms)
 	}
 	assert_int_equal(r, 0);		/* never a corrupt ring */
 	enl_ring_commit(&w->h2g);
+	/* a packet the daemon wrote before our commit came without a
+	 * signal (the ring was not empty then): read on, as a guest does */
+	if (!enl_ring_empty(&w->h2g))
+		goto again;
 }
 
 /* Run the guest and collect status until cond or timeout. */
@@ -600,6 +608,19 @@ static int run_cmd(struct world *w, const char *cmd, char *text, size_t cap)
 		}
 	}
 	return -1;
+}
+
+/* An operator command whose answer is not waited for. */
+static void send_cmd(struct world *w, const char *cmd)
+{
+	static struct vsp_daemon_cmd m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = VSP_DAEMON_CMD;
+	m.hdr.len = sizeof(m);
+	m.req_id = 7;
+	snprintf(m.cmd, sizeof(m.cmd), "%s", cmd);
+	host_send(w->host_fd, &m, sizeof(m), NULL, 0);
 }
 
 static int sd_answer(struct world *w, u8 *pl, u32 plen,
@@ -997,6 +1018,136 @@ static void test_vss_e2e(void **state)
 	world_free(w);
 }
 
+/* SIGKILL to this process's children (a copy the daemon forked). */
+static void kill_children(void)
+{
+	char path[320], pids[256];
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	FILE *f;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char *p, *end;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(pids, sizeof(pids), f))
+			for (p = pids; *p; p = end) {
+				long pid = strtol(p, &end, 10);
+
+				if (end == p)
+					break;
+				kill((pid_t)pid, SIGKILL);
+			}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/* The daemon dies while the guest is frozen (its copy under way): the
+ * next one finds the note, removes the partial copies and thaws; a note
+ * from another enl-host (its socket replaced) is only removed. */
+static void test_vss_daemon_killed(void **state)
+{
+	struct world *w = world_new();
+	char top[] = "/tmp/enl-vssnote.XXXXXX", sock[64], out[64], note[96];
+	char cmd[600], a[96], b[96];
+	const off_t data[] = { 0 };
+	FILE *f;
+
+	assert_non_null(mkdtemp(top));
+	snprintf(sock, sizeof(sock), "%s/sock", top);
+	snprintf(note, sizeof(note), "%s.icvsp-vss.state", sock);
+	snprintf(out, sizeof(out), "%s/out", top);
+	snprintf(a, sizeof(a), "%s/a.img", top);
+	snprintf(b, sizeof(b), "%s/b.img", top);
+	assert_int_equal(mkdir(out, 0700), 0);
+	make_image(sock, 0, NULL, 0);
+	make_image(a, 1 << 20, data, 1);
+	make_image(b, 1 << 20, data, 1);
+
+	w->svc = &ic_vss;
+	w->gv = vss_gv;
+	w->ngv = 1;
+	w->answer = vss_answer;
+	w->sock_path = sock;
+	daemon_start(w);
+	host_handshake(w);
+	guest_init_rings(w);
+	host_open(w);
+	RUN_UNTIL(w, w->negotiates >= 1, 3000);
+	RUN_UNTIL(w, !strcmp(kv(w, "vss_state"), "idle"), 2000);
+
+	/* a.img is copied, b.img (a FIFO at FREEZE) blocks the copy */
+	w->vss_break = b;
+	w->vss_break_how = "fifo";
+	snprintf(cmd, sizeof(cmd), "backup %s 0 %s 1 %s", out, a, b);
+	send_cmd(w, cmd);
+	RUN_UNTIL(w, !strcmp(kv(w, "vss_state"), "copying"), 3000);
+	snprintf(cmd, sizeof(cmd), "%s/a.img", out);
+	RUN_UNTIL(w, access(cmd, F_OK) == 0, 3000);
+	assert_int_equal(access(note, F_OK), 0);
+	assert_int_equal(w->nvss, 2);
+
+	/* killed: its copy dies with it (the child holds our socket's
+	 * other end too), no THAW (no on_stop); the partial copy stays, as
+	 * after a kill -9 (here the channel's teardown removes it: put back) */
+	kill_children();
+	daemon_stop(w);
+	make_image(cmd, 4096, data, 1);
+	w->nvss = 0;
+	daemon_start(w);
+	host_handshake(w);
+	host_open(w);
+	RUN_UNTIL(w, w->nvss >= 1, 3000);
+	assert_int_equal(w->vss_ops[0], ENL_IC_VSS_THAW);
+	wait_kv(w, "vss_state", "done");
+	assert_non_null(strstr(kv(w, "vss_last_result"),
+			       "thawed after a restart (1 partial copies removed)"));
+	assert_int_equal(access(cmd, F_OK), -1);
+	assert_int_equal(access(note, F_OK), -1);
+	/* the fifo back to a file: a normal backup, no note left */
+	unlink(b);
+	make_image(b, 1 << 20, data, 1);
+	snprintf(cmd, sizeof(cmd), "backup %s 1 %s", out, b);
+	{
+		char text[2048];
+
+		assert_int_equal(run_cmd(w, cmd, text, sizeof(text)), 0);
+		assert_non_null(strstr(text, "1 disk(s) copied"));
+	}
+	assert_int_equal(access(note, F_OK), -1);
+
+	/* a note whose socket is another one: removed, no THAW; and a
+	 * copy outside its DIR is never removed */
+	daemon_stop(w);
+	f = fopen(note, "w");
+	assert_non_null(f);
+	fprintf(f, "enl-icvsp vss 1\nsocket 1 2 3\ndir %s\ncopy %s\n", out, a);
+	fclose(f);
+	w->nvss = 0;
+	w->negotiates = 0;
+	daemon_start(w);
+	host_handshake(w);
+	host_open(w);
+	RUN_UNTIL(w, w->negotiates >= 1, 3000);
+	RUN_UNTIL(w, !strcmp(kv(w, "vss_state"), "idle"), 2000);
+	host_recv(w, 300);
+	assert_int_equal(w->nvss, 0);
+	assert_int_equal(access(note, F_OK), -1);
+	assert_int_equal(access(a, F_OK), 0);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	daemon_stop(w);
+	world_free(w);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* backup DIR LUN PATH...: the copy between FREEZE and THAW, every check
  * before the FREEZE, a failed or overlong copy removed and the guest
  * thawed all the same */
@@ -1332,6 +1483,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_kvp_e2e),
 		cmocka_unit_test(test_vss_e2e),
 		cmocka_unit_test(test_vss_backup_dir),
+		cmocka_unit_test(test_vss_daemon_killed),
 		cmocka_unit_test(test_img_copy),
 		cmocka_unit_test(test_real_binary_kill9),
 		cmocka_unit_test(test_real_binary_refuse),
