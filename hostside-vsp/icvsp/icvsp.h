@@ -129,6 +129,10 @@ struct img_copy_result {
 int img_copy(const char *src, const char *dst, struct img_copy_result *res,
 	     char *err, size_t err_len);
 
+/* --vss-hold (a test option): ms a backup keeps the guest frozen after
+ * its copy, before the THAW, so that a test can act on a frozen guest */
+extern unsigned int vss_hold_ms;
+
 /* services */
 extern const struct ic_service ic_heartbeat;
 extern const struct ic_service ic_shutdown;

@@ -64,7 +64,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: enl-icvsp {--vm SOCKET|NAME | --config FILE} [--instance GUID] [--wait S]\n"
-		"                 [--disable SVC[,SVC...]] [--refuse-open SERVICE[:N]] [-v|-q]\n"
+		"                 [--disable SVC[,SVC...]] [--refuse-open SERVICE[:N]]\n"
+		"                 [--vss-hold MS] [-v|-q]\n"
 		"Serve the Hyper-V integration services (heartbeat, shutdown,\n"
 		"timesync, kvp, fcopy, vss) of the VM whose enl-host listens on SOCKET.\n"
 		"  --disable LIST   do not offer these services (comma separated)\n"
@@ -81,6 +82,8 @@ static void usage(FILE *f)
 		"                   channel is rescinded), with ECONNREFUSED; the\n"
 		"                   guest's open fails and it may open again.\n"
 		"                   SERVICE: heartbeat\n"
+		"  --vss-hold MS    test option: a backup keeps the guest frozen MS\n"
+		"                   ms (1-60000) after its copy before the THAW\n"
 		"  -v, --verbose    log more\n"
 		"  -q, --quiet      log errors only\n"
 		"  -h, --help       this text\n");
@@ -141,6 +144,7 @@ int main(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "refuse-open", required_argument, NULL, 'r' },
 		{ "disable", required_argument, NULL, 'd' },
+		{ "vss-hold", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -188,6 +192,17 @@ int main(int argc, char **argv)
 		case 'd':
 			parse_disable(optarg, off);
 			break;
+		case 'H': {
+			char *end;
+			long ms;
+
+			errno = 0;
+			ms = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || ms < 1 || ms > 60000)
+				bad_usage("--vss-hold takes milliseconds, 1 to 60000", optarg);
+			vss_hold_ms = (unsigned int)ms;
+			break;
+		}
 		case 'v':
 			vsp_verbose = 2;
 			break;

@@ -35,7 +35,8 @@
  * passes over file systems that are not frozen.
  *
  * Command words: "backup" [DIR LUN PATH...].  Status: vss_state = idle |
- * hot-backup | freezing | copying | thawing | done | failed | timeout;
+ * hot-backup | freezing | copying | holding | thawing | done | failed |
+ * timeout;
  * vss_last_result.
  */
 #include <errno.h>
@@ -67,12 +68,15 @@
 
 static const struct enl_ic_version vss_versions[] = ENL_IC_VSS_VERSIONS;
 
+unsigned int vss_hold_ms;
+
 /* One backup's state: where it is and what waits on the guest. */
 enum vss_step {
 	VSS_IDLE,		/* no backup under way */
 	VSS_HOT_BACKUP,		/* HOT_BACKUP sent, answer due */
 	VSS_FREEZING,		/* FREEZE sent, answer due */
 	VSS_COPYING,		/* guest frozen, the child copies */
+	VSS_HOLDING,		/* guest frozen, --vss-hold's wait */
 	VSS_THAWING,		/* THAW sent (or being retried), answer due */
 };
 
@@ -109,6 +113,7 @@ struct vss_state {
 static const char *const step_names[] = {
 	[VSS_IDLE] = "idle", [VSS_HOT_BACKUP] = "hot-backup",
 	[VSS_FREEZING] = "freezing", [VSS_COPYING] = "copying",
+	[VSS_HOLDING] = "holding",
 	[VSS_THAWING] = "thawing",
 };
 
@@ -367,6 +372,24 @@ static void vss_thaw(struct ic_chan *ic)
 	}
 }
 
+/* --vss-hold: the guest stays frozen a while before the THAW. */
+static void vss_hold_or_thaw(struct ic_chan *ic)
+{
+	struct vss_state *vs = ic_priv(ic);
+	u64 now = vsp_now_ms();
+
+	if (vss_hold_ms && vs->step != VSS_HOLDING) {
+		vsp_info("vss: holding the guest frozen %u ms (--vss-hold)", vss_hold_ms);
+		vs->deadline_ms = now + vss_hold_ms;
+		vss_set_step(ic, VSS_HOLDING);
+	}
+	if (vs->step == VSS_HOLDING && now < vs->deadline_ms) {
+		ic_timer(ic, (unsigned int)(vs->deadline_ms - now));
+		return;
+	}
+	vss_thaw(ic);
+}
+
 /* ---- the copy -------------------------------------------------------- */
 
 static void child_say(int fd, const char *fmt, ...)
@@ -482,7 +505,7 @@ static void vss_poll_copy(struct ic_chan *ic)
 	vsp_info("vss: copy %s after %llu ms: thawing",
 		 vs->copy_err ? "failed" : "done",
 		 (unsigned long long)(vsp_now_ms() - vs->frozen_ms));
-	vss_thaw(ic);
+	vss_hold_or_thaw(ic);
 }
 
 /* ---- the command ----------------------------------------------------- */
@@ -690,8 +713,11 @@ static void vss_response(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
 	}
 	if (status != ENL_IC_STATUS_OK) {
 		vs->keep_note = op == ENL_IC_VSS_THAW;
+		/* hv_utils refuses HOT_BACKUP at once when no daemon is
+		 * registered on /dev/vmbus/hv_vss */
 		vss_finish(ic, EIO, "failed",
 			   "guest refused %s (status %#x)%s", what, status,
+			   op == ENL_IC_VSS_HOT_BACKUP ? ": no hv_vss_daemon running in the guest?" :
 			   op == ENL_IC_VSS_FREEZE ? ": file systems not frozen" :
 			   op == ENL_IC_VSS_THAW ? ": it may still be frozen" : "");
 		return;
@@ -718,7 +744,7 @@ static void vss_response(struct ic_chan *ic, const struct enl_icmsg_hdr *h,
 				 "copy not started: %s\n", strerror(-err));
 			vs->result_len = strlen(vs->result);
 		}
-		vss_thaw(ic);
+		vss_hold_or_thaw(ic);
 		return;
 	default:
 		vss_done(ic);
@@ -735,6 +761,10 @@ static void vss_timer(struct ic_chan *ic)
 		return;
 	if (step == VSS_COPYING) {
 		vss_poll_copy(ic);
+		return;
+	}
+	if (step == VSS_HOLDING) {
+		vss_hold_or_thaw(ic);
 		return;
 	}
 	if (step == VSS_THAWING && vs->thaw_unsent) {
@@ -770,7 +800,7 @@ static void vss_close(struct ic_chan *ic)
 	 * stays while the guest may be frozen (one THAW too many at the
 	 * next negotiation does no harm). */
 	vs->keep_note = vs->step == VSS_FREEZING || vs->step == VSS_COPYING ||
-			vs->step == VSS_THAWING;
+			vs->step == VSS_HOLDING || vs->step == VSS_THAWING;
 	vss_forget(ic);
 }
 
@@ -780,6 +810,7 @@ static void vss_stop(struct ic_chan *ic)
 	struct vss_state *vs = ic_priv(ic);
 
 	if (vs->step == VSS_FREEZING || vs->step == VSS_COPYING ||
+	    vs->step == VSS_HOLDING ||
 	    (vs->step == VSS_THAWING && vs->thaw_unsent)) {
 		struct enl_ic_vss_msg m;
 

@@ -987,7 +987,7 @@ static void test_vss_e2e(void **state)
 	t0 = vsp_now_ms();
 	assert_int_equal(run_cmd(w, "backup", text, sizeof(text)), EIO);
 	assert_true(vsp_now_ms() - t0 < 900);
-	assert_non_null(strstr(text, "guest refused HOT_BACKUP (status 0x80004005)"));
+	assert_non_null(strstr(text, "guest refused HOT_BACKUP (status 0x80004005): no hv_vss_daemon"));
 	assert_int_equal(w->nvss, 1);
 	wait_kv(w, "vss_state", "failed");
 
@@ -1122,6 +1122,17 @@ static void test_vss_daemon_killed(void **state)
 		assert_non_null(strstr(text, "1 disk(s) copied"));
 	}
 	assert_int_equal(access(note, F_OK), -1);
+	/* --vss-hold: frozen that long after the copy, then thawed */
+	{
+		char text[2048];
+		u64 t0 = vsp_now_ms();
+
+		vss_hold_ms = 400;
+		assert_int_equal(run_cmd(w, "backup", text, sizeof(text)), 0);
+		vss_hold_ms = 0;
+		assert_true(vsp_now_ms() - t0 >= 400);
+		assert_non_null(strstr(text, "froze and thawed"));
+	}
 
 	/* a note whose socket is another one: removed, no THAW; and a
 	 * copy outside its DIR is never removed */
