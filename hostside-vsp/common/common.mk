@@ -29,7 +29,7 @@ VMCONF_OBJ  := $(firstword $(VMCONF_OBJS))
 # cmocka: tests/unit/test_vmconf.c (unit.mk comes later)
 UNIT_SRCS_test_vmconf := $(VMCONF_SRCS)
 # it also runs the real programs with bad files
-$(BUILD)/tests/unit/test_vmconf: | $(BIN)/enl-host $(BIN)/enl-storvsp $(BIN)/enl-icvsp $(BIN)/enlctl
+$(BUILD)/tests/unit/test_vmconf: | $(BIN)/enl-host $(BIN)/enl-storvsp $(BIN)/enl-icvsp $(BIN)/enl-netvsp $(BIN)/enlctl
 $(BUILD)/tests/unit/test_vmconf: UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
 
 -include $(VMCONF_OBJS:.o=.d)

@@ -3,7 +3,8 @@
  * enl-netvsp: serves the synthetic network adapters of a VM, each on a
  * Linux tap.
  *
- *   enl-netvsp --vm SOCKET --nic tap=NAME[,mac=XX:..]... [--wait S] [-v|-q]
+ *   enl-netvsp {--vm SOCKET|NAME | --config FILE} [--nic tap=NAME[,mac=XX:..]...]
+ *              [--wait S] [-v|-q]
  *
  * One offer per NIC (network class, a fixed instance per position), a
  * worker thread per channel for what the guest sends, and a reader thread
@@ -27,6 +28,7 @@
 #include <linux/if_tun.h>
 
 #include "netvsp.h"
+#include "hostside-vsp/common/vmconf.h"
 #include "hostside-vsp/lib/vsp.h"
 
 #define INFLIGHT_SLOTS		32
@@ -58,6 +60,7 @@ struct nic {
 	bool in_open;			/* on the loop thread: do not wait for GPADLs */
 	char state_path[4200];
 	bool resumed;
+	atomic_uint replayed;		/* sends completed from the in-flight region */
 	struct queue q[NETVSP_MAX_QUEUES];
 };
 
@@ -195,8 +198,8 @@ static void publish(struct nic *n)
 	struct netvsp_dev *d = &n->dev;
 	struct netvsp_stats *st = &d->st;
 	u32 relid = vsp_chan_relid(n->primary);
-	char drops[512];
-	size_t off = 0;
+	char drops[512], qs[NETVSP_MAX_QUEUES * 64];
+	size_t off = 0, qoff = 0;
 	unsigned long long total = 0;
 	unsigned int i, open = 0;
 	u32 off_flags = d->s.offload;
@@ -210,8 +213,15 @@ static void publish(struct nic *n)
 						netvsp_drop_name((int)i), c);
 	}
 	drops[off < sizeof(drops) ? off : sizeof(drops) - 1] = 0;
-	for (i = 0; i < NETVSP_MAX_QUEUES; i++)
+	qs[0] = 0;
+	for (i = 0; i < NETVSP_MAX_QUEUES; i++) {
 		open += n->q[i].ch != NULL;
+		if (n->q[i].ch || atomic_load(&st->q_tx[i]) || atomic_load(&st->q_rx[i]))
+			qoff += (size_t)snprintf(qs + qoff, sizeof(qs) - qoff,
+						 " q%u=tx:%llu,rx:%llu", i,
+						 (unsigned long long)atomic_load(&st->q_tx[i]),
+						 (unsigned long long)atomic_load(&st->q_rx[i]));
+	}
 	vsp_status_set(n->v, relid, "nic", "%u tap=%s mac=%02x:%02x:%02x:%02x:%02x:%02x",
 		       n->index, n->spec.tap, d->mac[0], d->mac[1], d->mac[2], d->mac[3],
 		       d->mac[4], d->mac[5]);
@@ -219,8 +229,9 @@ static void publish(struct nic *n)
 		       d->s.version >> 16, d->s.version & 0xffff,
 		       netvsp_rndis_state_name(d->s.rndis_state), d->s.filter,
 		       n->resumed ? " (resumed after a restart)" : "");
+	vsp_status_set(n->v, relid, "replayed", "%u", atomic_load(&n->replayed));
 	vsp_status_set(n->v, relid, "link", "%s", atomic_load(&d->link_up) ? "up" : "down");
-	vsp_status_set(n->v, relid, "queues", "%u open of %u", open, d->max_queues);
+	vsp_status_set(n->v, relid, "queues", "%u open of %u%s", open, d->max_queues, qs);
 	vsp_status_set(n->v, relid, "offloads", "tx_csum4=%s tx_csum6=%s lso4=%s lso6=%s rx_csum=%s",
 		       off_flags & NETVSP_OFF_TX_CSUM4 ? "on" : "off",
 		       off_flags & NETVSP_OFF_TX_CSUM6 ? "on" : "off",
@@ -232,10 +243,12 @@ static void publish(struct nic *n)
 		       (unsigned long long)atomic_load(&st->tx_bytes),
 		       (unsigned long long)atomic_load(&st->tx_gso),
 		       (unsigned long long)atomic_load(&st->tx_csum));
-	vsp_status_set(n->v, relid, "rx", "packets=%llu bytes=%llu csum=%llu free_sections=%u",
+	vsp_status_set(n->v, relid, "rx", "packets=%llu bytes=%llu csum=%llu hash=%llu free_sections=%u of %u",
 		       (unsigned long long)atomic_load(&st->rx_packets),
 		       (unsigned long long)atomic_load(&st->rx_bytes),
-		       (unsigned long long)atomic_load(&st->rx_csum), netvsp_rx_free(d));
+		       (unsigned long long)atomic_load(&st->rx_csum),
+		       (unsigned long long)atomic_load(&st->rx_hash), netvsp_rx_free(d),
+		       d->nsections);
 	vsp_status_set(n->v, relid, "drops", "%llu%s", total, drops);
 }
 
@@ -362,6 +375,9 @@ static void on_replay(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 		netvsp_handle_packet(&n->dev, q->index, buf, len);
 	}
 	vsp_chan_complete(ch, token);
+	/* a restart's proof that the guest's section came back */
+	vsp_info("nic %u queue %u: completed an in-flight send of the previous daemon (%u so far)",
+		 n->index, q ? q->index : 0, atomic_fetch_add(&n->replayed, 1) + 1);
 }
 
 static int on_open(struct vsp_chan *ch)
@@ -500,10 +516,14 @@ static void on_command(struct vsp *v, u32 req_id, const char *cmd, void *priv)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: enl-netvsp --vm SOCKET --nic tap=NAME[,mac=XX:XX:XX:XX:XX:XX]... [--wait S] [-v|-q]\n"
+		"usage: enl-netvsp {--vm SOCKET|NAME | --config FILE}\n"
+		"                  [--nic tap=NAME[,mac=XX:XX:XX:XX:XX:XX]...] [--wait S] [-v|-q]\n"
 		"Serve synthetic network adapters, each on a Linux tap (created if\n"
 		"absent, left in place), to the VM whose enl-host listens on SOCKET.\n"
-		"  --vm SOCKET   enl-host's VSP socket\n"
+		"  --vm SOCKET   enl-host's VSP socket, or a VM name (its socket is\n"
+		"                /run/enlighten/NAME.sock)\n"
+		"  --config FILE the VM's file: its socket and, without --nic, its\n"
+		"                NICs (none: exit at once)\n"
 		"  --nic SPEC    tap=NAME: the tap; mac=: the adapter's address (default:\n"
 		"                02:15:5d:.. from the tap's name); repeatable (8 at most)\n"
 		"  --wait S      wait up to S seconds (0: for ever) for the socket\n"
@@ -576,6 +596,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vm", required_argument, NULL, 'm' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "nic", required_argument, NULL, 'n' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -583,6 +604,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *vm_arg = NULL, *conf_path = NULL;
+	static struct vmconf conf;
+	static char sock_buf[4096];
 	struct sigaction sa;
 	long wait_s = -1;
 	unsigned int i;
@@ -592,7 +616,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			sock_path = optarg;
+			vm_arg = optarg;
+			break;
+		case 'C':
+			conf_path = optarg;
 			break;
 		case 'n': {
 			char why[512];
@@ -632,8 +659,32 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument", argv[optind]);
-	if (!sock_path)
-		bad_usage("--vm SOCKET is required", NULL);
+	if (vmconf_daemon_socket("enl-netvsp", vm_arg, conf_path, &conf, sock_buf,
+				 sizeof(sock_buf)) < 0)
+		return 2;
+	sock_path = sock_buf;
+	/* the file's NICs, unless --nic replaced them */
+	if (!nnics && conf.nnics > NETVSP_MAX_NICS) {
+		fprintf(stderr, "enl-netvsp: %s:%u: more than %u NICs\n", conf_path,
+			conf.nic[NETVSP_MAX_NICS].line, NETVSP_MAX_NICS);
+		return 2;
+	}
+	for (i = 0; !nnics && i < conf.nnics; i++) {
+		char why[512];
+
+		if (netvsp_spec_parse(conf.nic[i].v, &nics[i].spec, why, sizeof(why))) {
+			fprintf(stderr, "enl-netvsp: %s:%u: nic: %s\n", conf_path,
+				conf.nic[i].line, why);
+			return 2;
+		}
+		nics[i].index = i;
+		if (i + 1 == conf.nnics)
+			nnics = conf.nnics;
+	}
+	if (!nnics && conf_path) {
+		fprintf(stderr, "enl-netvsp: %s has no nic: nothing to serve\n", conf_path);
+		return 0;
+	}
 	if (!nnics)
 		bad_usage("no --nic given", NULL);
 	for (i = 0; i < nnics; i++) {

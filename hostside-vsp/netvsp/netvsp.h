@@ -111,9 +111,11 @@ const char *netvsp_drop_name(int why);
 
 struct netvsp_stats {
 	atomic_ullong tx_packets, tx_bytes, tx_gso, tx_csum;
-	atomic_ullong rx_packets, rx_bytes, rx_csum;
+	atomic_ullong rx_packets, rx_bytes, rx_csum, rx_hash;
 	atomic_ullong ctl_requests;
 	atomic_ullong drops[NETVSP_DROP_N];
+	/* frames per queue (channel), to see the guest's traffic spread */
+	atomic_ullong q_tx[NETVSP_MAX_QUEUES], q_rx[NETVSP_MAX_QUEUES];
 };
 
 /* What the protocol needs from the daemon (or a test's fake guest). */
@@ -163,6 +165,10 @@ struct netvsp_saved {
 	u32 nqueues;
 	u32 offload;			/* NETVSP_OFF_* the guest enabled */
 	u32 generation;			/* of the daemon that wrote it */
+	/* RSS parameters: the hash on receive (rss_key_len 0: none) */
+	u32 rss_hashinfo;		/* ENL_NDIS_HASH_* */
+	u32 rss_key_len;
+	u8 rss_key[ENL_RSS_KEY_MAX];
 };
 #define NETVSP_SAVED_MAGIC	0x5653454eu	/* "NESV" */
 

@@ -16,7 +16,8 @@ $(OBJ)/netvsp/%.o: $(TOP)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(TOP) -MMD -MP -c -o $@ $<
 
-$(BIN)/enl-netvsp: $(NETVSP_OBJS) $(LIBVSP_A)
+# the VM file (--config): vmconf, which checks disks with storvsp's parser
+$(BIN)/enl-netvsp: $(NETVSP_OBJS) $(VMCONF_OBJS) $(LIBVSP_A)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDFLAGS)
 

@@ -396,11 +396,13 @@ int netvsp_rx_frame(struct netvsp_dev *d, unsigned int q,
 		    const struct netvsp_vnet_hdr *h, u8 *frame, u32 len)
 {
 	u8 ppis[3 * 16];
-	u32 ppi_len = 0, idx, msg_len, vlan = 0, csum = 0;
+	u32 ppi_len = 0, idx, msg_len, vlan = 0, csum = 0, hash;
 	bool has_vlan = false, v4 = false;
 	u8 *sec, proto;
 	int err;
 
+	if (q >= NETVSP_MAX_QUEUES)
+		return -EINVAL;
 	if (len < ETH_HLEN) {
 		drop(d, NETVSP_DROP_RX_TOO_BIG);
 		return -EMSGSIZE;
@@ -440,8 +442,16 @@ int netvsp_rx_frame(struct netvsp_dev *d, unsigned int q,
 		ppi_len += enl_rndis_put_ppi(ppis + ppi_len, sizeof(ppis) - ppi_len,
 					     ENL_PPI_IEEE_8021Q, vlan);
 
-	msg_len = ENL_RNDIS_HDR_SIZE + (u32)sizeof(struct enl_rndis_packet) + ppi_len + len;
 	pthread_rwlock_rdlock(&d->buf_lock);
+	/* the hash the guest's RSS settings ask for (skb->hash there) */
+	if (d->s.rss_key_len &&
+	    enl_rss_hash_frame(d->s.rss_key, d->s.rss_key_len, d->s.rss_hashinfo, frame, len,
+			       &hash)) {
+		ppi_len += enl_rndis_put_ppi(ppis + ppi_len, sizeof(ppis) - ppi_len,
+					     ENL_PPI_NBL_HASH_VALUE, hash);
+		atomic_fetch_add(&d->st.rx_hash, 1);
+	}
+	msg_len = ENL_RNDIS_HDR_SIZE + (u32)sizeof(struct enl_rndis_packet) + ppi_len + len;
 	if (!d->recv_buf || d->s.rndis_state != NETVSP_RNDIS_READY) {
 		err = -ENODEV;
 		drop(d, NETVSP_DROP_RX_NOT_READY);
@@ -477,6 +487,7 @@ int netvsp_rx_frame(struct netvsp_dev *d, unsigned int q,
 	err = send_section(d, q, idx, msg_len, ENL_NVSP_CHANNEL_DATA);
 	if (!err) {
 		atomic_fetch_add(&d->st.rx_packets, 1);
+		atomic_fetch_add(&d->st.q_rx[q], 1);
 		atomic_fetch_add(&d->st.rx_bytes, len);
 		if (csum)
 			atomic_fetch_add(&d->st.rx_csum, 1);
@@ -647,8 +658,20 @@ static u32 set_oid(struct netvsp_dev *d, u32 oid, const u8 *info, u32 len)
 		    enl_rndis_check_buf(len + ENL_RNDIS_HDR_SIZE, 0,
 					p.indirect_taboffset, p.indirect_tabsize) ||
 		    enl_rndis_check_buf(len + ENL_RNDIS_HDR_SIZE, 0,
-					p.hashkey_offset, p.hashkey_size))
+					p.hashkey_offset, p.hashkey_size) ||
+		    p.hashkey_size > ENL_RSS_KEY_MAX)
 			return ENL_RNDIS_STATUS_INVALID_DATA;
+		/* the key and hash types for the hash PPI on receive */
+		pthread_rwlock_wrlock(&d->buf_lock);
+		if ((p.flag & ENL_NDIS_RSS_PARAM_FLAG_DISABLE) ||
+		    (p.hashinfo & 0xffu) != ENL_NDIS_HASH_FUNC_TOEPLITZ) {
+			d->s.rss_key_len = 0;
+		} else {
+			d->s.rss_hashinfo = p.hashinfo;
+			d->s.rss_key_len = p.hashkey_size;
+			memcpy(d->s.rss_key, info + p.hashkey_offset, p.hashkey_size);
+		}
+		pthread_rwlock_unlock(&d->buf_lock);
 		return ENL_RNDIS_STATUS_SUCCESS;
 	}
 	case ENL_OID_GEN_NETWORK_LAYER_ADDRESSES:
@@ -890,6 +913,7 @@ static int tx_frame(struct netvsp_dev *d, unsigned int q, u8 *m, u32 ml)
 		return 0;
 	}
 	atomic_fetch_add(&d->st.tx_packets, 1);
+	atomic_fetch_add(&d->st.q_tx[q], 1);
 	atomic_fetch_add(&d->st.tx_bytes, len + shift);
 	return 0;
 }

@@ -225,3 +225,83 @@ const char *enl_rndis_oid_name(u32 oid)
 	default: return "?";
 	}
 }
+
+/* ---- RSS --------------------------------------------------------------- */
+
+u32 enl_toeplitz(const u8 *key, u32 key_len, const u8 *in, u32 len)
+{
+	/* the 32 key bits at the input bit now; shifted left one per bit */
+	u32 window, hash = 0, i;
+	int b;
+
+	if (key_len < len + 4)
+		return 0;
+	window = (u32)key[0] << 24 | (u32)key[1] << 16 | (u32)key[2] << 8 | key[3];
+	for (i = 0; i < len; i++) {
+		for (b = 7; b >= 0; b--) {
+			if (in[i] & (1u << b))
+				hash ^= window;
+			window <<= 1;
+			if (key[i + 4] & (1u << b))
+				window |= 1;
+		}
+	}
+	return hash;
+}
+
+bool enl_rss_hash_frame(const u8 *key, u32 key_len, u32 hashinfo,
+			const u8 *frame, u32 len, u32 *hash)
+{
+	u8 in[36];
+	u32 n, l3 = 14, l4;
+	u16 et;
+
+	if (len < l3)
+		return false;
+	et = (u16)(frame[12] << 8 | frame[13]);
+	if (et == 0x8100 && len >= l3 + 4) {
+		et = (u16)(frame[16] << 8 | frame[17]);
+		l3 += 4;
+	}
+	if (et == 0x0800) {
+		u32 ihl;
+
+		if (!(hashinfo & (ENL_NDIS_HASH_IPV4 | ENL_NDIS_HASH_TCP_IPV4)) ||
+		    len < l3 + 20 || frame[l3] >> 4 != 4)
+			return false;
+		ihl = (frame[l3] & 0xfu) * 4;
+		if (ihl < 20 || len < l3 + ihl)
+			return false;
+		memcpy(in, frame + l3 + 12, 8);
+		n = 8;
+		l4 = l3 + ihl;
+		/* TCP, not a fragment (no offset, no more-fragments) */
+		if ((hashinfo & ENL_NDIS_HASH_TCP_IPV4) && frame[l3 + 9] == 6 &&
+		    !(((frame[l3 + 6] & 0x3fu) << 8 | frame[l3 + 7])) && len >= l4 + 4) {
+			memcpy(in + n, frame + l4, 4);
+			n += 4;
+		} else if (!(hashinfo & ENL_NDIS_HASH_IPV4)) {
+			return false;
+		}
+	} else if (et == 0x86dd) {
+		if (!(hashinfo & (ENL_NDIS_HASH_IPV6 | ENL_NDIS_HASH_TCP_IPV6)) ||
+		    len < l3 + 40 || frame[l3] >> 4 != 6)
+			return false;
+		memcpy(in, frame + l3 + 8, 32);
+		n = 32;
+		l4 = l3 + 40;
+		if ((hashinfo & ENL_NDIS_HASH_TCP_IPV6) && frame[l3 + 6] == 6 &&
+		    len >= l4 + 4) {
+			memcpy(in + n, frame + l4, 4);
+			n += 4;
+		} else if (!(hashinfo & ENL_NDIS_HASH_IPV6)) {
+			return false;
+		}
+	} else {
+		return false;
+	}
+	if (key_len < n + 4)
+		return false;
+	*hash = enl_toeplitz(key, key_len, in, n);
+	return true;
+}

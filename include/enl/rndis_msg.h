@@ -603,6 +603,23 @@ int enl_rndis_parse_packet(const void *buf, u32 msg_len,
  */
 u32 enl_rndis_put_ppi(void *dst, u32 room, u32 type, u32 value);
 
+/* The longest RSS key we keep (NDIS RSS parameters revision 2). */
+#define ENL_RSS_KEY_MAX		40u
+
+/* Toeplitz hash of len input bytes under key (key_len >= len + 4). */
+u32 enl_toeplitz(const u8 *key, u32 key_len, const u8 *in, u32 len);
+
+/*
+ * The RSS hash of an Ethernet frame the way the guest configured it
+ * (hashinfo: ENL_NDIS_HASH_* bits): over the IPv4/IPv6 source and
+ * destination, and the TCP ports when the TCP type of that family is on
+ * (IPv4 without fragments, IPv6 with TCP as the next header).  Returns
+ * true with *hash set, or false: not hashed (another protocol, a
+ * truncated frame, a type the guest did not ask for, a short key).
+ */
+bool enl_rss_hash_frame(const u8 *key, u32 key_len, u32 hashinfo,
+			const u8 *frame, u32 len, u32 *hash);
+
 /* A message type's and an OID's name for logs and tests ("?" if unknown). */
 const char *enl_rndis_msg_name(u32 type);
 const char *enl_rndis_oid_name(u32 oid);

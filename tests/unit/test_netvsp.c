@@ -795,6 +795,86 @@ static void test_dev_garbage(void **state)
 	assert_true(atomic_load(&dev.st.drops[NETVSP_DROP_BAD_PACKET]) > 0);
 }
 
+/* ---- RSS hash --------------------------------------------------------- */
+
+/* The verification key and vectors of Microsoft's RSS documentation. */
+static const u8 rss_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+	0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+	0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+	0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* An Ethernet + IPv4 + TCP frame from 66.9.149.187:2794 to 161.142.100.80:1766. */
+static u32 rss_frame(u8 *f, bool vlan)
+{
+	u32 l3 = vlan ? 18 : 14;
+
+	memset(f, 0, 80);
+	if (vlan) {
+		f[12] = 0x81;
+		f[14] = 0x00;
+		f[15] = 0x05;
+		f[16] = 0x08;
+	} else {
+		f[12] = 0x08;
+	}
+	f[l3] = 0x45;
+	f[l3 + 9] = 6;
+	memcpy(f + l3 + 12, (const u8[]){ 66, 9, 149, 187, 161, 142, 100, 80 }, 8);
+	f[l3 + 20] = 2794 >> 8;
+	f[l3 + 21] = 2794 & 0xff;
+	f[l3 + 22] = 1766 >> 8;
+	f[l3 + 23] = 1766 & 0xff;
+	return l3 + 40;
+}
+
+static void test_rss_hash(void **state)
+{
+	const u8 in4[12] = { 66, 9, 149, 187, 161, 142, 100, 80, 0x0a, 0xea, 0x06, 0xe6 };
+	u8 f[80];
+	u32 h = 0, len;
+
+	(void)state;
+	assert_int_equal(enl_toeplitz(rss_key, 40, in4, 8), 0x323e8fc2);
+	assert_int_equal(enl_toeplitz(rss_key, 40, in4, 12), 0x51ccc178);
+	/* a key too short for the input: no hash */
+	assert_int_equal(enl_toeplitz(rss_key, 11, in4, 8), 0);
+
+	len = rss_frame(f, false);
+	assert_true(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_FUNC_TOEPLITZ |
+				       ENL_NDIS_HASH_IPV4 | ENL_NDIS_HASH_TCP_IPV4, f, len, &h));
+	assert_int_equal(h, 0x51ccc178);
+	/* IPv4 only: addresses only */
+	assert_true(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_IPV4, f, len, &h));
+	assert_int_equal(h, 0x323e8fc2);
+	/* tagged: the same */
+	len = rss_frame(f, true);
+	assert_true(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_TCP_IPV4, f, len, &h));
+	assert_int_equal(h, 0x51ccc178);
+	/* a fragment is hashed on its addresses, or not at all */
+	len = rss_frame(f, false);
+	f[14 + 6] = 0x20;
+	assert_true(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_IPV4 | ENL_NDIS_HASH_TCP_IPV4,
+				       f, len, &h));
+	assert_int_equal(h, 0x323e8fc2);
+	assert_false(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_TCP_IPV4, f, len, &h));
+	/* truncated, bad IHL, IPv6 not asked for, ARP, short key */
+	len = rss_frame(f, false);
+	assert_false(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_IPV4, f, 30, &h));
+	f[14] = 0x44;
+	assert_false(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_IPV4, f, len, &h));
+	f[14] = 0x4f;
+	assert_false(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_IPV4, f, 40, &h));
+	f[14] = 0x45;
+	assert_false(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_IPV6, f, len, &h));
+	assert_false(enl_rss_hash_frame(rss_key, 11, ENL_NDIS_HASH_IPV4, f, len, &h));
+	f[12] = 0x08;
+	f[13] = 0x06;
+	assert_false(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_IPV4, f, len, &h));
+	assert_false(enl_rss_hash_frame(rss_key, 40, ENL_NDIS_HASH_IPV4, f, 10, &h));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -807,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_rndis_packet_ppis),
 		cmocka_unit_test(test_rndis_packet_bad_ppis),
 		cmocka_unit_test(test_rndis_packet_bad_data),
+		cmocka_unit_test(test_rss_hash),
 		cmocka_unit_test_setup_teardown(test_dev_versions, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_rndis, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_tx, dev_setup, dev_teardown),

@@ -342,6 +342,12 @@ static void test_programs(void **state)
 		 "enl-host: %s:2: nic: --nic tap=t0,mac=01:00:00:00:00:01: mac '01:00:00:00:00:01' must be a unicast XX:XX:XX:XX:XX:XX\n",
 		 p);
 	assert_string_equal(out, want);
+	/* and enl-netvsp, which serves it, says the same */
+	assert_int_equal(run(out, sizeof(out), "enl-netvsp", "--config", p, NULL), 2);
+	snprintf(want, sizeof(want),
+		 "enl-netvsp: %s:2: nic: --nic tap=t0,mac=01:00:00:00:00:01: mac '01:00:00:00:00:01' must be a unicast XX:XX:XX:XX:XX:XX\n",
+		 p);
+	assert_string_equal(out, want);
 
 	/* a daemon whose part the VM does not want ends at once, status 0 */
 	put("e5.conf", "kernel = bzImage\nic = no\n");
@@ -349,6 +355,8 @@ static void test_programs(void **state)
 	assert_int_equal(run(out, sizeof(out), "enl-icvsp", "--config", p, NULL), 0);
 	assert_int_equal(run(out, sizeof(out), "enl-storvsp", "--config", p, NULL), 0);
 	assert_non_null(strstr(out, "has no disk: nothing to serve"));
+	assert_int_equal(run(out, sizeof(out), "enl-netvsp", "--config", p, NULL), 0);
+	assert_non_null(strstr(out, "has no nic: nothing to serve"));
 	assert_int_equal(run(out, sizeof(out), "enlctl", "--vm", "a/../b c", "status"), 1);
 	assert_int_equal(run(out, sizeof(out), "enlctl", "--vm", "no such", "status"), 2);
 	assert_string_equal(out,
