@@ -401,9 +401,18 @@ static int on_open(struct vsp_chan *ch)
 		if (load_state(n, &s) && s.ring_gpadl == n->ring_gpadl && s.version &&
 		    !netvsp_dev_resume(&n->dev, &s)) {
 			n->resumed = true;
-			vsp_info("nic %u: resumed (nvsp %#x, rndis %s, filter %#x)",
+			vsp_info("nic %u: resumed (nvsp %#x, rndis %s, filter %#x, %u queue(s))",
 				 n->index, s.version, netvsp_rndis_state_name(s.rndis_state),
-				 s.filter);
+				 s.filter, s.nqueues);
+			/*
+			 * The subchannels the guest has open are ours to offer
+			 * again (enl-host hands them over, open, by index);
+			 * libvsp keeps no record of them across connections.
+			 */
+			if (s.nqueues > 1 && s.nqueues <= n->dev.max_queues &&
+			    vsp_offer_subchannels(ch, s.nqueues - 1, NULL))
+				vsp_err("nic %u: the %u subchannel(s) not offered again", n->index,
+					s.nqueues - 1);
 		}
 		n->in_open = false;
 		io_state_changed(n);
