@@ -47,12 +47,13 @@ has() {  # has DEB PATH...: each PATH is in DEB
 field() { dpkg-deb -f "$1" "$2"; }
 
 has "$host" /usr/bin/enl-host /usr/bin/enl-icvsp /usr/bin/enl-hidvsp \
-	/usr/bin/enl-storvsp /usr/bin/enlctl /usr/lib/enlighten/enl-vm-stop \
+	/usr/bin/enl-storvsp /usr/bin/enl-netvsp /usr/bin/enlctl /usr/lib/enlighten/enl-vm-stop \
 	/usr/share/man/man1/enl-host.1.gz /usr/share/man/man1/enlctl.1.gz \
 	/usr/share/man/man1/enl-icvsp.1.gz /usr/share/man/man1/enl-storvsp.1.gz \
-	/usr/share/man/man1/enl-hidvsp.1.gz \
+	/usr/share/man/man1/enl-hidvsp.1.gz /usr/share/man/man1/enl-netvsp.1.gz \
 	/lib/systemd/system/enl-host@.service /lib/systemd/system/enl-icvsp@.service \
 	/lib/systemd/system/enl-hidvsp@.service /lib/systemd/system/enl-storvsp@.service \
+	/lib/systemd/system/enl-netvsp@.service \
 	/etc/enlighten/vms /var/lib/enlighten \
 	/usr/share/doc/enlighten-host/examples/vm.conf
 has "$dkms" /usr/src/enlighten-"$ver"/dkms.conf /usr/src/enlighten-"$ver"/Kbuild \

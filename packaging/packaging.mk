@@ -27,7 +27,7 @@ DKMS_SRCDIR ?= $(PREFIX)/src
 MODPROBEDIR ?= /etc/modprobe.d
 
 PKG_DIR      := packaging
-HOST_PROGS   := enl-host enl-icvsp enl-hidvsp enl-storvsp enlctl
+HOST_PROGS   := enl-host enl-icvsp enl-hidvsp enl-storvsp enl-netvsp enlctl
 PKG_UNITS    := $(notdir $(wildcard $(PKG_DIR)/systemd/*.service))
 PKG_MAN      := $(BUILD)/man
 HELP2MAN     ?= help2man
@@ -37,6 +37,7 @@ man_what_enl-host    := run a Linux guest that sees a Hyper-V host
 man_what_enl-icvsp   := Hyper-V integration services daemon for an enl-host VM
 man_what_enl-hidvsp  := synthetic mouse and keyboard daemon for an enl-host VM
 man_what_enl-storvsp := synthetic SCSI controller daemon for an enl-host VM
+man_what_enl-netvsp  := synthetic network adapter daemon for an enl-host VM
 man_what_enlctl      := ask a running enl-host VM or its daemons
 
 .PHONY: install install-host install-guest man deb deb-check deb-root-check dkms-src
