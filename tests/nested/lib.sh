@@ -13,8 +13,10 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 # Top-level modules each image needs; their dependencies are resolved with
 # modprobe --show-depends on the unpacked Debian tree.
 L1_EARLY_MODULES="virtio_pci 9pnet_virtio 9p"     # the 9p shares
-L1_KVM_MODULES="kvm-amd tun"                       # irqbypass ccp kvm kvm-amd; tun: the net scenario's taps
-L2_MODULES="hv_vmbus hv_utils hv_storvsc hv_netvsc hid_hyperv hyperv_keyboard msr evdev sd_mod ext4"
+# tun: the net scenario's taps; vhost_net: bench-net's virtio-net under QEMU
+L1_KVM_MODULES="kvm-amd tun vhost_net"             # irqbypass ccp kvm kvm-amd
+# virtio_*: the benchmarks' QEMU/KVM comparison guests (bench/README.md)
+L2_MODULES="hv_vmbus hv_utils hv_storvsc hv_netvsc hid_hyperv hyperv_keyboard msr evdev sd_mod ext4 virtio_pci virtio_blk virtio_net"
 
 die() { echo "nested: $*" >&2; exit 1; }
 
