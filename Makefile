@@ -33,6 +33,7 @@ include hostside-vsp/vmm/vmm.mk
 -include hostside-vsp/enlctl/enlctl.mk
 -include tests/unit/unit.mk
 -include tests/nested/nested.mk
+-include bench/bench.mk
 -include kernel/kernel.mk
 -include packaging/packaging.mk
 include tests/fuzz/fuzz.mk
