@@ -424,6 +424,34 @@ int vsp_chan_send_raw(struct vsp_chan *ch, const struct enl_iov *iov,
 	return after_write(ch, err, signal);
 }
 
+int vsp_chan_send_done(struct vsp_chan *ch, u64 token, u16 type, u16 flags,
+		       u64 trans_id, const void *buf, u32 len)
+{
+	struct enl_iov iov = { .base = buf, .len = len };
+	struct vsp_inflight_slot *s;
+	bool signal = false;
+	int err;
+
+	pthread_mutex_lock(&ch->lock);
+	if (!vsp_chan_open_now(ch)) {
+		pthread_mutex_unlock(&ch->lock);
+		return -ENOTCONN;
+	}
+	s = vsp_inflight_slot_of(ch, token);
+	if (s) {
+		s->wr_before = ENL_RD_ONCE(ch->out.hdr->write_index);
+		__atomic_store_n(&s->state, VSP_SLOT_ANSWERING, __ATOMIC_RELEASE);
+	}
+	err = enl_ring_send(&ch->out, type, flags, trans_id, &iov, len ? 1 : 0,
+			    &signal);
+	if (s && !err)
+		vsp_inflight_free_slot(ch, s, token);
+	else if (s)
+		/* not sent (ring full): still the daemon's to answer */
+		__atomic_store_n(&s->state, VSP_SLOT_INFLIGHT, __ATOMIC_RELEASE);
+	return after_write(ch, err, signal);
+}
+
 int vsp_chan_send_completion(struct vsp_chan *ch, u64 trans_id,
 			     const void *buf, u32 len)
 {

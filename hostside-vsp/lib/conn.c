@@ -659,6 +659,7 @@ static int send_offer(struct vsp *v, const struct vsp_chan *ch)
 	m.if_type = p->if_type;
 	m.if_instance = p->if_instance;
 	m.sub_channel_index = p->sub_channel_index;
+	m.flags = ch->offer_existing ? VSP_OFFER_EXISTING : 0;
 	memcpy(m.user_defined, p->user_defined, sizeof(m.user_defined));
 	return vsp_send_msg(v, &m, sizeof(m));
 }
@@ -719,6 +720,60 @@ int vsp_offer_subchannels(struct vsp_chan *primary, unsigned int n,
 	if (!err)
 		vsp_wake(v);
 	return err;
+}
+
+int vsp_reclaim_subchannels(struct vsp_chan *primary, unsigned int max,
+			    const struct vsp_chan_ops *ops)
+{
+	struct vsp *v = primary->v;
+	unsigned int found = 0;
+	int err = 0;
+
+	if (primary->primary != primary || primary->sub_asked ||
+	    max > VSP_MAX_SUBCHANNELS)
+		return -EINVAL;
+	while (found < max) {
+		struct vsp_offer_params sp = primary->params;
+		struct vsp_chan *ch;
+		u16 idx = (u16)(found + 1);
+
+		sp.sub_channel_index = idx;
+		ch = vsp_chan_new(v, &sp, ops ? ops : primary->ops, primary->priv);
+		if (!ch) {
+			err = -ENOMEM;
+			break;
+		}
+		ch->primary = primary;
+		ch->offer_existing = true;
+		ch->next = v->chans;
+		v->chans = ch;
+		err = send_offer(v, ch);
+		while (!err && vsp_chan_state(ch) == VSP_CS_OFFERING) {
+			err = vsp_poll_once(v, 1000);
+			if (err > 0)
+				err = v->hung_up ? -ECONNRESET : -EINTR;
+		}
+		if (!err && ch->offer_status)
+			err = -(int)ch->offer_status;
+		if (err) {
+			unlink_chan(v, ch);
+			vsp_chan_free(ch);
+			break;
+		}
+		found++;
+		vsp_info("subchannel %u of relid %u taken over as relid %u", idx,
+			 primary->relid, ch->relid);
+		if (primary->ops->on_subchannel)
+			primary->ops->on_subchannel(primary, ch, idx, 0);
+	}
+	pthread_mutex_lock(&v->lock);
+	primary->sub_asked = (u16)found;
+	primary->sub_offered = (u16)found;
+	if (ops)
+		primary->sub_ops = ops;
+	pthread_mutex_unlock(&v->lock);
+	/* ENOENT: the first index enl-host does not have, the walk's end */
+	return err && err != -ENOENT ? err : (int)found;
 }
 
 void vsp_offer_pending_subchannels(struct vsp *v)

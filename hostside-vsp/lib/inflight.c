@@ -19,8 +19,15 @@
  * ring's read index (only the daemon moves it) and publishes rd_after
  * itself if it still is rd_before, so the packet is neither lost nor
  * replayed twice.  Completion is one store (state = FREE); dying between
- * the daemon's answer to the guest and that store replays the request
- * (at least once, never lost).
+ * the daemon's answer to the guest and that store would replay a request
+ * the guest has had its answer to, and whose buffers it may have reused:
+ * a read replayed then writes into someone else's memory, a write puts
+ * stale bytes on the disk.  So vsp_chan_send_done() marks the slot
+ * ANSWERING with the host-to-guest ring's write index before it writes
+ * the answer (under ch->lock, so nothing else writes that ring until the
+ * slot is FREE again): the next daemon replays such a slot only if the
+ * index has not moved, i.e. the answer never reached the guest (exactly
+ * once).  vsp_chan_complete() after a plain send keeps at-least-once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -174,6 +181,7 @@ static bool slot_check(struct vsp_chan *ch, struct vsp_inflight_slot *s,
 	}
 	if (seq <= taken)
 		return true;
+	/* (an ANSWERING slot was taken completely: seq <= taken) */
 	/* Dead between the slot and the header: did it publish the read
 	 * index?  Only the daemon moves it, so it is one or the other. */
 	*pending = true;
@@ -222,7 +230,25 @@ int vsp_inflight_attach(struct vsp_chan *ch)
 		u32 st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 		bool pending = false, keep = false;
 
-		if (st == VSP_SLOT_INFLIGHT)
+		if (st == VSP_SLOT_ANSWERING) {
+			u32 wr = ENL_LOAD_ACQUIRE(&ch->out.hdr->write_index);
+
+			if (s->seq > taken) {
+				vsp_err("relid %u: in-flight slot %u answered before its take ended, dropped",
+					ch->relid, i);
+			} else if (wr != s->wr_before) {
+				/* the answer is in the ring: done */
+				vsp_dbg("relid %u: in-flight slot %u was answered",
+					ch->relid, i);
+			} else {
+				__atomic_store_n(&s->state, VSP_SLOT_INFLIGHT,
+						 __ATOMIC_RELEASE);
+				keep = slot_check(ch, s, taken, i, &pending);
+			}
+			if (!keep)
+				__atomic_store_n(&s->state, VSP_SLOT_FREE,
+						 __ATOMIC_RELEASE);
+		} else if (st == VSP_SLOT_INFLIGHT)
 			keep = slot_check(ch, s, taken, i, &pending);
 		else if (st != VSP_SLOT_FREE)
 			vsp_err("relid %u: in-flight slot %u in state %u, dropped",
@@ -352,25 +378,38 @@ int vsp_chan_take(struct vsp_chan *ch, void *buf, u32 buf_len, u32 *len,
 	return 1;
 }
 
-void vsp_chan_complete(struct vsp_chan *ch, u64 token)
+struct vsp_inflight_slot *vsp_inflight_slot_of(struct vsp_chan *ch, u64 token)
 {
 	struct vsp_inflight *inf = &ch->inf;
 	u32 i = (u32)token - 1;
+	struct vsp_inflight_slot *s;
 
-	if (!token)
-		return;
-	pthread_mutex_lock(&ch->lock);
-	if (inf->ready && token >> 32 == ch->open_gen && i < inf->nslots) {
-		struct vsp_inflight_slot *s = slot_of(inf, i);
-
-		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == VSP_SLOT_INFLIGHT) {
-			__atomic_store_n(&s->state, VSP_SLOT_FREE, __ATOMIC_RELEASE);
-			inf->free[inf->nfree++] = i;
-		} else {
-			vsp_dbg("relid %u: in-flight token of slot %u completed twice",
-				ch->relid, i);
-		}
+	if (!token || !inf->ready || token >> 32 != ch->open_gen || i >= inf->nslots)
+		return NULL;
+	s = slot_of(inf, i);
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != VSP_SLOT_INFLIGHT) {
+		vsp_dbg("relid %u: in-flight token of slot %u completed twice",
+			ch->relid, i);
+		return NULL;
 	}
+	return s;
+}
+
+void vsp_inflight_free_slot(struct vsp_chan *ch, struct vsp_inflight_slot *s,
+			    u64 token)
+{
+	__atomic_store_n(&s->state, VSP_SLOT_FREE, __ATOMIC_RELEASE);
+	ch->inf.free[ch->inf.nfree++] = (u32)token - 1;
+}
+
+void vsp_chan_complete(struct vsp_chan *ch, u64 token)
+{
+	struct vsp_inflight_slot *s;
+
+	pthread_mutex_lock(&ch->lock);
+	s = vsp_inflight_slot_of(ch, token);
+	if (s)
+		vsp_inflight_free_slot(ch, s, token);
 	pthread_mutex_unlock(&ch->lock);
 }
 

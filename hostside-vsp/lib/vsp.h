@@ -163,6 +163,17 @@ int vsp_offer_subchannels(struct vsp_chan *primary, unsigned int n,
 			  const struct vsp_chan_ops *ops);
 
 /*
+ * A restarted daemon's subchannels: take over those enl-host still has
+ * for primary (indices 1, 2, ... up to max, until the first it does not
+ * have), each reported as primary's on_subchannel; later
+ * vsp_offer_subchannels() calls continue after them.  Synchronous, like
+ * vsp_offer(): loop thread only, once, before any vsp_offer_subchannels().
+ * Returns how many were taken over, or -errno.
+ */
+int vsp_reclaim_subchannels(struct vsp_chan *primary, unsigned int max,
+			    const struct vsp_chan_ops *ops);
+
+/*
  * Serve until enl-host closes the socket (returns 0), vsp_stop() (returns
  * 0) or a socket error (-errno).  Open channels get on_close first.
  */
@@ -257,6 +268,15 @@ int vsp_chan_take(struct vsp_chan *ch, void *buf, u32 buf_len, u32 *len,
  * request may be finished twice, never lost (at-least-once).
  */
 void vsp_chan_complete(struct vsp_chan *ch, u64 token);
+/*
+ * vsp_chan_send() of the request's answer and vsp_chan_complete() of its
+ * token in one, such that a daemon dying anywhere in it leaves the next
+ * one to replay the request only if the answer did not reach the ring:
+ * exactly once.  On an error (-EAGAIN: ring full) the request stays in
+ * flight.  Token 0 (no region): a plain send.  Any thread.
+ */
+int vsp_chan_send_done(struct vsp_chan *ch, u64 token, u16 type, u16 flags,
+		       u64 trans_id, const void *buf, u32 len);
 /* In-flight requests of the channel now (0 without a region). */
 unsigned int vsp_chan_inflight_count(struct vsp_chan *ch);
 

@@ -76,7 +76,14 @@ struct vsp_inflight_hdr {
 	u32 reserved[6];
 };
 
-enum { VSP_SLOT_FREE = 0, VSP_SLOT_INFLIGHT = 1 };
+/*
+ * ANSWERING: the daemon is writing the request's answer into the
+ * host-to-guest ring (under ch->lock, so at most one slot per channel);
+ * wr_before is that ring's write index before it.  A daemon that dies
+ * there leaves the next one to tell from the write index whether the
+ * answer went out (moved: forget it) or not (equal: replay it).
+ */
+enum { VSP_SLOT_FREE = 0, VSP_SLOT_INFLIGHT = 1, VSP_SLOT_ANSWERING = 2 };
 
 struct vsp_inflight_slot {
 	u32 state;		/* VSP_SLOT_*, stored last (release) */
@@ -84,7 +91,8 @@ struct vsp_inflight_slot {
 	u64 seq;		/* taken_seq + 1 at the take: replay order */
 	u32 rd_before;		/* ring read index before the packet */
 	u32 rd_after;		/* ... and after it */
-	u64 reserved;
+	u32 wr_before;		/* ANSWERING: host-to-guest write index before */
+	u32 reserved;
 	u8 pkt[];
 };
 
@@ -127,6 +135,7 @@ struct vsp_chan {
 	u32 connection_id;
 	enum vsp_chan_state state;	/* atomic; written under lock */
 	bool offer_async;	/* a subchannel: result to on_subchannel */
+	bool offer_existing;	/* VSP_OFFER_EXISTING: take over, never create */
 	u32 offer_status;	/* OFFER_RESULT's, or EPROTO */
 	bool rescinded;
 	bool warned_sief;
@@ -291,5 +300,10 @@ int vsp_inflight_attach(struct vsp_chan *ch);
 void vsp_inflight_replay(struct vsp_chan *ch);
 /* At close: the tokens of this open are void (region kept). */
 void vsp_inflight_detach(struct vsp_chan *ch);
+/* ch->lock held: the slot of token (an in-flight one of this open) or NULL */
+struct vsp_inflight_slot *vsp_inflight_slot_of(struct vsp_chan *ch, u64 token);
+/* ch->lock held: slot s of token is finished; it goes back to the free list */
+void vsp_inflight_free_slot(struct vsp_chan *ch, struct vsp_inflight_slot *s,
+			    u64 token);
 
 #endif

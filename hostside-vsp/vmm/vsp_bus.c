@@ -497,6 +497,10 @@ void vsp_on_offer(struct vsp_server *v, struct vsp_client *c, const void *p)
 			r.status = EEXIST;
 			goto reply;
 		}
+	} else if (m->flags & VSP_OFFER_EXISTING) {
+		/* a restarted daemon asking for what it had: nothing here */
+		r.status = ENOENT;
+		goto reply;
 	} else {
 		ch = vmbus_server_add_offer(s, &m->if_type, &m->if_instance,
 					    m->chn_flags, m->mmio_megabytes,

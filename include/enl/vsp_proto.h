@@ -96,10 +96,15 @@ struct vsp_offer {
 	enl_guid_t if_type;
 	enl_guid_t if_instance;
 	u16 sub_channel_index;	/* 0: primary; subchannels after it */
-	u16 reserved;
+	u16 flags;		/* VSP_OFFER_EXISTING */
 	u8 user_defined[120];
 } __attribute__((packed));
 ENL_SIZE_ASSERT(struct vsp_offer, 172);
+ENL_OFFSET_ASSERT(struct vsp_offer, flags, 50);
+
+/* OFFER.flags: take over a channel enl-host still has (a restarted
+ * daemon's subchannels); ENOENT rather than a new offer if there is none. */
+#define VSP_OFFER_EXISTING	0x0001
 
 /* status: 0, or a positive errno (EEXIST: another daemon serves it) */
 struct vsp_offer_result {

@@ -430,6 +430,52 @@ static void test_subchannels(void **state)
 	rig_free(&r);
 }
 
+/*
+ * A restarted daemon takes over the subchannels enl-host still has
+ * (VSP_OFFER_EXISTING), up to the first it does not have; later ones
+ * follow those.
+ */
+static void test_reclaim_subchannels(void **state)
+{
+	struct rig r;
+	struct echo e = { 0 };
+	struct vsp_offer_params p;
+	struct vsp_chan *prim;
+	struct vsp_offer o;
+	u32 c0;
+
+	rig_connect(&r, 4 * MB);
+	params_init(&p, 10);
+	prim = rig_offer(&r, &p, &e, 30);
+	/* enl-host's answers, queued before the synchronous walk reads them */
+	c0 = r.v->next_cookie;
+	fk_offer_result(&r.h, c0 + 1, 0, 31);
+	fk_offer_result(&r.h, c0 + 2, 0, 32);
+	fk_offer_result(&r.h, c0 + 3, ENOENT, 0);
+	assert_int_equal(vsp_reclaim_subchannels(prim, 5, NULL), 2);
+	for (int i = 0; i < 3; i++) {
+		fk_expect(&r.h, VSP_OFFER, 1000);
+		memcpy(&o, r.h.buf, sizeof(o));
+		assert_int_equal(o.sub_channel_index, i + 1);
+		assert_int_equal(o.flags, VSP_OFFER_EXISTING);
+		assert_memory_equal(&o.if_instance, &p.if_instance, sizeof(p.if_instance));
+	}
+	assert_int_equal(e.subs_ok, 2);
+	assert_int_equal(e.subs_failed, 0);
+	assert_int_equal(vsp_chan_relid(e.subs[0]), 31);
+	assert_int_equal(vsp_chan_relid(e.subs[1]), 32);
+	/* once only */
+	assert_int_equal(vsp_reclaim_subchannels(prim, 5, NULL), -EINVAL);
+	/* new ones continue after them, created as usual */
+	assert_int_equal(vsp_offer_subchannels(prim, 1, NULL), 0);
+	rig_pump(&r);
+	fk_expect(&r.h, VSP_OFFER, 1000);
+	memcpy(&o, r.h.buf, sizeof(o));
+	assert_int_equal(o.sub_channel_index, 3);
+	assert_int_equal(o.flags, 0);
+	rig_free(&r);
+}
+
 /* ---- in-flight requests survive the daemon ------------------------------ */
 
 #define IF_SLOTS 8
@@ -702,6 +748,83 @@ static void test_inflight_interrupted_take(void **state)
 	interrupted_take(true);
 }
 
+/*
+ * A daemon dies while answering: with vsp_chan_send_done() the next one
+ * replays a request only if its answer never reached the ring.  Packet 1
+ * answered completely; 2 killed after the answer was published, before
+ * its slot was freed; 3 killed before the answer was written.  Only 3 is
+ * replayed; the guest gets each answer once.
+ */
+static void test_inflight_interrupted_answer(void **state)
+{
+	struct rig r;
+	struct echo e1 = { .keep = true, .use_take = true };
+	struct echo e2 = { .use_take = true };
+	struct vsp_offer_params p;
+	struct vsp_chan *ch;
+	struct fk_chan c;
+	int region = -1;
+	u64 tid;
+	u16 type;
+
+	rig_connect(&r, 4 * MB);
+	inflight_params(&p);
+	ch = rig_offer(&r, &p, &e1, 42);
+	host_inflight(&r.h, &region, 42);
+	rig_pump(&r);
+	fk_chan_init(&r.h, &c, 42, 0);
+	fk_open(&r.h, &c);
+	rig_pump(&r);
+	expect_open_reply(&r, 42, 0);
+	for (u64 i = 1; i <= 3; i++)
+		fk_guest_send(&c, i, "x", 1);
+	rig_pump(&r);
+	assert_int_equal(e1.ntokens, 3);
+	assert_int_equal(vsp_chan_send_done(ch, e1.tokens[0], VMBUS_PKT_COMPLETION, 0,
+					    1, NULL, 0), 0);
+	assert_int_equal(vsp_chan_inflight_count(ch), 2);
+	for (int k = 1; k < 3; k++) {
+		struct vsp_inflight *inf = &ch->inf;
+		u32 slot = (u32)e1.tokens[k] - 1;
+		struct vsp_inflight_slot *s = (struct vsp_inflight_slot *)
+			(inf->base + VSP_INFLIGHT_SLOTS_OFF + (size_t)slot * inf->slot_size);
+
+		s->wr_before = ch->out.hdr->write_index;
+		s->state = VSP_SLOT_ANSWERING;
+		if (k == 1)
+			assert_int_equal(vsp_chan_send_completion(ch, 2, NULL, 0), 0);
+	}
+	vsp_free(r.v);
+	close(r.h.fd);
+	{
+		int sv[2], err;
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+		r.h.fd = sv[0];
+		fk_welcome(&r.h);
+		r.v = vsp_connect_fd(sv[1], "test", &err);
+		assert_non_null(r.v);
+		fk_expect(&r.h, VSP_HELLO, 0);
+	}
+	ch = rig_offer(&r, &p, &e2, 42);
+	host_inflight(&r.h, &region, 42);
+	rig_pump(&r);
+	fk_open(&r.h, &c);
+	rig_pump(&r);
+	expect_open_reply(&r, 42, 0);
+	assert_int_equal(e2.replays, 1);
+	assert_int_equal(e2.seen[0], 3);
+	for (u64 i = 1; i <= 3; i++) {
+		assert_int_equal(fk_guest_recv(&c, &tid, &type), 1);
+		assert_int_equal(tid, i);
+	}
+	assert_int_equal(fk_guest_recv(&c, &tid, &type), 0);
+	assert_int_equal(vsp_chan_inflight_count(ch), 0);
+	close(region);
+	fk_chan_fini(&c);
+	rig_free(&r);
+}
+
 /* Slots full: -EBUSY, the packet stays in the ring until one completes. */
 static void test_inflight_full(void **state)
 {
@@ -809,9 +932,11 @@ int main(void)
 		cmocka_unit_test(test_target_sief_wrap),
 		cmocka_unit_test(test_300_channels),
 		cmocka_unit_test(test_subchannels),
+		cmocka_unit_test(test_reclaim_subchannels),
 		cmocka_unit_test(test_inflight_kill9),
 		cmocka_unit_test(test_inflight_kill9_workers),
 		cmocka_unit_test(test_inflight_interrupted_take),
+		cmocka_unit_test(test_inflight_interrupted_answer),
 		cmocka_unit_test(test_inflight_full),
 		cmocka_unit_test(test_inflight_new_open),
 	};
