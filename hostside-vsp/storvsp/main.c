@@ -93,7 +93,7 @@ static void publish(struct storvsp *s)
 
 	vsp_status_set(s->v, relid, "state", "%s%s",
 		       storvsp_state_name(atomic_load(&s->ctl.state)),
-		       s->ctl.resumed ? " (resumed after a restart)" : "");
+		       atomic_load(&s->ctl.resumed) ? " (resumed after a restart)" : "");
 	vsp_status_set(s->v, relid, "version", "%u.%u", s->ctl.version >> 8,
 		       s->ctl.version & 0xff);
 	vsp_status_set(s->v, relid, "channels", "%u",
@@ -149,11 +149,14 @@ static void publish(struct storvsp *s)
 }
 
 /*
- * A full ring is waited out (the guest is reading); a channel that stays
- * full is given up on after SEND_RETRY_MS and the request is left in the
- * in-flight region, so a later daemon finishes it.
+ * The answer and the end of the request's in-flight record in one
+ * (vsp_chan_send_done: a restarted daemon replays it only if the answer
+ * never reached the ring, so the guest's buffers are not touched after
+ * it has them back).  A full ring is waited out (the guest is reading);
+ * a channel that stays full is given up on after SEND_RETRY_MS and the
+ * request is left in the in-flight region, so a later daemon finishes it.
  */
-static int send_reply(struct vsp_chan *ch, u64 trans_id,
+static int send_reply(struct vsp_chan *ch, u64 token, u64 trans_id,
 		      const struct enl_vstor_packet *reply)
 {
 	const struct timespec pause = { .tv_nsec = 100 * 1000 };
@@ -161,8 +164,8 @@ static int send_reply(struct vsp_chan *ch, u64 trans_id,
 	int err;
 
 	for (;;) {
-		err = vsp_chan_send(ch, VMBUS_PKT_COMPLETION, 0, trans_id, reply,
-				    sizeof(*reply));
+		err = vsp_chan_send_done(ch, token, VMBUS_PKT_COMPLETION, 0,
+					 trans_id, reply, sizeof(*reply));
 		if (err != -EAGAIN || vsp_now_ms() >= deadline)
 			return err;
 		nanosleep(&pause, NULL);
@@ -226,13 +229,10 @@ static void handle(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 		log_refusal(s, pkt, len, &reply);
 		break;
 	}
-	err = send_reply(ch, trans_id, &reply);
-	if (err) {
+	err = send_reply(ch, token, trans_id, &reply);
+	if (err)
 		vsp_err("relid %u: completion not sent: %s", vsp_chan_relid(ch),
 			strerror(-err));
-		return;
-	}
-	vsp_chan_complete(ch, token);
 }
 
 static struct chan_queue *queue_of(struct storvsp *s, struct vsp_chan *ch)
@@ -436,13 +436,14 @@ static void disk_add(struct storvsp *s, u32 req_id, const char *spec)
 	unsigned int i;
 	int lun, e;
 
-	if (s->ndisks >= ENL_VSTOR_MAX_LUNS) {
-		vsp_command_reply(s->v, req_id, ENOSPC,
-				  "%u disks added in this daemon's life, no slot left",
+	/* a slot a removed disk left, else a new one */
+	for (i = 0; i < s->ndisks && atomic_load(&s->live[i]); i++)
+		;
+	if (i >= ENL_VSTOR_MAX_LUNS) {
+		vsp_command_reply(s->v, req_id, ENOSPC, "%u disks, no slot left",
 				  ENL_VSTOR_MAX_LUNS);
 		return;
 	}
-	i = s->ndisks;
 	sp = &s->spec[i];
 	be = &s->be[i];
 	d = &s->disk[i];
@@ -481,7 +482,8 @@ static void disk_add(struct storvsp *s, u32 req_id, const char *spec)
 		return;
 	}
 	s->live[i] = true;
-	s->ndisks++;
+	if (i == s->ndisks)
+		s->ndisks++;
 	vsp_info("lun %d added: %s, %llu bytes%s, serial %s", lun, sp->path,
 		 (unsigned long long)be->size, sp->ro ? ", read-only" : "", d->serial);
 	publish(s);
@@ -875,6 +877,14 @@ int main(int argc, char **argv)
 	}
 	vsp_info("SCSI controller offered as relid %u, %u disk(s)",
 		 vsp_chan_relid(s.primary), s.ndisks);
+	/* a restart: the guest keeps sending on the subchannels it had */
+	if (s.ctl.max_subchannels) {
+		err = vsp_reclaim_subchannels(s.primary, s.ctl.max_subchannels, NULL);
+		if (err < 0)
+			vsp_err("subchannels not taken over: %s", strerror(-err));
+		else if (err)
+			vsp_info("%d subchannel(s) of a running guest taken over", err);
+	}
 	publish(&s);
 	vsp_set_command_handler(the_vsp, on_command, &s);
 

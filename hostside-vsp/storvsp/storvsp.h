@@ -160,6 +160,7 @@ enum storvsp_ctl_state {
 	STORVSP_WAIT_PROPERTIES,	/* a version accepted */
 	STORVSP_WAIT_END,		/* properties sent */
 	STORVSP_READY,			/* END_INIT done: SRBs served */
+	STORVSP_RESUMING,		/* a restart's first SRB switching to READY */
 };
 
 struct storvsp_ctl {
@@ -180,10 +181,11 @@ struct storvsp_ctl {
 	 * (a restart): an SRB before any handshake packet is taken as the
 	 * guest carrying on with what it negotiated with the daemon before,
 	 * not as a request before init.  Cleared by the first handshake
-	 * packet or the first SRB.  Primary channel's thread only.
+	 * packet or the primary's first SRB.  Any channel's SRB may do it:
+	 * the subchannels are taken over too, and theirs can come first.
 	 */
-	bool may_resume;
-	bool resumed;			/* it happened (status, logs) */
+	_Atomic bool may_resume;
+	_Atomic bool resumed;		/* it happened (status, logs) */
 };
 
 /* What to do with the reply storvsp_handle() built. */

@@ -8,6 +8,7 @@
  * dropped and counted.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "storvsp.h"
@@ -25,6 +26,7 @@ const char *storvsp_state_name(int s)
 	case STORVSP_WAIT_PROPERTIES: return "wait-properties";
 	case STORVSP_WAIT_END: return "wait-end";
 	case STORVSP_READY: return "ready";
+	case STORVSP_RESUMING: return "resuming";
 	}
 	return "?";
 }
@@ -226,6 +228,27 @@ invalid:
 	return STORVSP_REPLY;
 }
 
+/*
+ * A restarted daemon's first SRB, on whichever channel: the controller is
+ * taken as ready.  Linux offers only Win8+ versions, which share the SRB
+ * and sense sizes; 5.1 is the one to assume.  One thread makes the switch,
+ * one racing it on another channel waits for it.
+ */
+static int resume(struct storvsp_ctl *c)
+{
+	int st = STORVSP_WAIT_BEGIN;
+
+	if (atomic_compare_exchange_strong(&c->state, &st, STORVSP_RESUMING)) {
+		c->version = ENL_VSTOR_VER_WIN8;
+		atomic_store(&c->resumed, true);
+		atomic_store(&c->state, STORVSP_READY);
+		return STORVSP_READY;
+	}
+	while ((st = atomic_load(&c->state)) == STORVSP_RESUMING)
+		sched_yield();
+	return st;
+}
+
 enum storvsp_action storvsp_handle(struct storvsp_ctl *c, bool primary,
 				   const void *pkt, u32 len,
 				   struct enl_vstor_packet *reply, u64 *trans_id,
@@ -251,19 +274,12 @@ enum storvsp_action storvsp_handle(struct storvsp_ctl *c, bool primary,
 		return STORVSP_REPLY;
 	}
 	if (in.operation == ENL_VSTOR_OP_EXECUTE_SRB) {
-		if (state == STORVSP_WAIT_BEGIN && c->may_resume && primary &&
-		    pk.payload_len >= ENL_VSTOR_PACKET_SIZE) {
-			/*
-			 * Linux offers only Win8+ versions, which share the
-			 * SRB and sense sizes; 5.1 is the one to assume.
-			 */
-			c->version = ENL_VSTOR_VER_WIN8;
-			c->resumed = true;
-			atomic_store(&c->state, STORVSP_READY);
-			state = STORVSP_READY;
-		}
+		if ((state == STORVSP_WAIT_BEGIN || state == STORVSP_RESUMING) &&
+		    atomic_load(&c->may_resume) &&
+		    pk.payload_len >= ENL_VSTOR_PACKET_SIZE)
+			state = resume(c);
 		if (primary)
-			c->may_resume = false;
+			atomic_store(&c->may_resume, false);
 		if (state != STORVSP_READY) {
 			atomic_fetch_add(&c->bad_packets, 1);
 			reply->status = ENL_VSTOR_STATUS_INVALID_DEVICE_STATE;
@@ -292,7 +308,7 @@ enum storvsp_action storvsp_handle(struct storvsp_ctl *c, bool primary,
 	case ENL_VSTOR_OP_QUERY_PROPERTIES:
 	case ENL_VSTOR_OP_END_INIT:
 	case ENL_VSTOR_OP_CREATE_SUB_CHANNELS:
-		c->may_resume = false;
+		atomic_store(&c->may_resume, false);
 		return init_step(c, &in, reply, subchannels);
 	default:
 		atomic_fetch_add(&c->bad_packets, 1);

@@ -230,6 +230,15 @@ static void test_daemon_e2e(void **state)
 	m.hdr.type = VSP_INFLIGHT;
 	m.status = 0;
 	fk_send(h.fd, &m, sizeof(m), &region, 1);
+	/*
+	 * 2 vCPUs: it asks for the subchannel a restarted daemon would take
+	 * over, only one that exists (none here: ENOENT, nothing created)
+	 */
+	fk_expect(&h, VSP_OFFER, 5000);
+	memcpy(&off, h.buf, sizeof(off));
+	assert_int_equal(off.sub_channel_index, 1);
+	assert_int_equal(off.flags, VSP_OFFER_EXISTING);
+	fk_offer_result(&h, off.cookie, ENOENT, 0);
 
 	fk_chan_init(&h, &c, 1, 0);
 	fk_open(&h, &c);
@@ -335,6 +344,14 @@ static void test_daemon_e2e(void **state)
 		guest_notice(&c, ENL_VSTOR_OP_ENUMERATE_BUS);
 		assert_int_equal(tur(&c, 52, 3), ENL_SRB_STATUS_INVALID_LUN);
 		assert_int_equal(tur(&c, 53, 0), ENL_SRB_STATUS_SUCCESS);
+		/* a removed disk's slot is reused: more adds than slots */
+		for (int j = 0; j < (int)ENL_VSTOR_MAX_LUNS + 6; j++) {
+			assert_int_equal(daemon_cmd(&h, cmd, text, sizeof(text)), 0);
+			guest_notice(&c, ENL_VSTOR_OP_ENUMERATE_BUS);
+			assert_int_equal(daemon_cmd(&h, "remove 3", text, sizeof(text)), 0);
+			guest_notice(&c, ENL_VSTOR_OP_ENUMERATE_BUS);
+		}
+		assert_int_equal(tur(&c, 54, 3), ENL_SRB_STATUS_INVALID_LUN);
 		close(fd2);
 		unlink(img2);
 	}
