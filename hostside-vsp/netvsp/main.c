@@ -404,15 +404,6 @@ static int on_open(struct vsp_chan *ch)
 			vsp_info("nic %u: resumed (nvsp %#x, rndis %s, filter %#x, %u queue(s))",
 				 n->index, s.version, netvsp_rndis_state_name(s.rndis_state),
 				 s.filter, s.nqueues);
-			/*
-			 * The subchannels the guest has open are ours to offer
-			 * again (enl-host hands them over, open, by index);
-			 * libvsp keeps no record of them across connections.
-			 */
-			if (s.nqueues > 1 && s.nqueues <= n->dev.max_queues &&
-			    vsp_offer_subchannels(ch, s.nqueues - 1, NULL))
-				vsp_err("nic %u: the %u subchannel(s) not offered again", n->index,
-					s.nqueues - 1);
 		}
 		n->in_open = false;
 		io_state_changed(n);
@@ -757,6 +748,15 @@ int main(int argc, char **argv)
 			 i, n->spec.tap, n->dev.mac[0], n->dev.mac[1], n->dev.mac[2],
 			 n->dev.mac[3], n->dev.mac[4], n->dev.mac[5],
 			 vsp_chan_relid(n->primary), n->dev.max_queues);
+		/* a restart: the guest keeps using the subchannels it had */
+		if (n->dev.max_queues > 1) {
+			err = vsp_reclaim_subchannels(n->primary, n->dev.max_queues - 1, NULL);
+			if (err < 0)
+				vsp_err("nic %u: subchannels not taken over: %s", i, strerror(-err));
+			else if (err)
+				vsp_info("nic %u: %d subchannel(s) of a running guest taken over",
+					 i, err);
+		}
 		publish(n);
 	}
 
