@@ -42,7 +42,7 @@ help:
 	@echo "make            build host programs into build/bin"
 	@echo "make deps       install Debian packages, fetch guest kernels"
 	@echo "make test       unit tests + nested-QEMU integration scenarios"
-	@echo "make demo       boot a guest under enl-host and show what it did"
+	@echo "make demo       one guest: its disk, NIC and integration services at work, explained"
 	@echo "make shell      boot a guest under enl-host, interactive shell"
 	@echo "make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS=60)"
 	@echo "make install    install host programs, units, DKMS source (DESTDIR=, PREFIX=)"

@@ -2,7 +2,10 @@
 # The nested-QEMU test bed (tests/nested/, docs/testbed.md).
 #
 #   make nested [SCENARIOS='boot-6.1-* err-*']   integration scenarios
-#   make demo   [KERNEL=6.1|6.12] [CPUS=N]        boot one guest, explain it
+#   make demo   [KERNEL=6.1|6.12] [CPUS=1|2] [STACK=stock|enl]
+#                                                 one guest: disk, NIC and
+#                                                 integration services at
+#                                                 work, explained
 #   make shell  [KERNEL=6.1|6.12] [CPUS=N] [STACK=stock|enl]
 #                                                 shell in an L2 guest, that
 #                                                 stack's modules loaded
@@ -33,7 +36,7 @@ nested: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory nested-tools
-	@$(NESTED_DIR)/run --demo --kernel $(KERNEL) --cpus $(CPUS)
+	@$(NESTED_DIR)/run --demo --kernel $(KERNEL) --cpus $(CPUS) --stack $(STACK)
 
 shell: deps
 	@$(MAKE) --no-print-directory nested-tools
