@@ -17,7 +17,7 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 # enl-host and the daemons run inside the L1 busybox initramfs: link static.
 HOST_LDFLAGS := -static -pthread
 # make test fuzzes each harness this long; make fuzz defaults to longer.
-TEST_FUZZ_SECONDS ?= 30
+TEST_FUZZ_SECONDS ?= 25
 
 .PHONY: all test test-full demo shell deps clean unit nested help fuzz
 .DEFAULT_GOAL := all

@@ -34,13 +34,20 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
 
+# Harnesses run FUZZ_JOBS at a time (default: one per core), each into
+# its own log; the summary lines come out in harness order.
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 fuzz: fuzz-build
-	@fail=0; for t in $(FUZZ_TARGETS); do \
-		d=$(FUZZ_BUILD)/$$t; mkdir -p $$d/corpus; \
+	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c '\
+		d=$(FUZZ_BUILD)/{}; mkdir -p $$d/corpus; rm -f $$d/failed; \
+		cd $$d && $(FUZZ_BUILD)/bin/{} -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=4096 -print_final_stats=1 corpus >$$d/log 2>&1 || \
+			touch $$d/failed'; \
+	fail=0; for t in $(FUZZ_TARGETS); do \
+		d=$(FUZZ_BUILD)/$$t; \
 		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-		( cd $$d && $(FUZZ_BUILD)/bin/$$t -max_total_time=$(FUZZ_SECONDS) \
-			-max_len=4096 -print_final_stats=1 corpus \
-			>$$d/log 2>&1 ) || { fail=1; tail -40 $$d/log; }; \
+		if [ -e $$d/failed ]; then fail=1; tail -40 $$d/log; fi; \
 		grep -E '^stat::number_of_executed_runs|^#[0-9]+.*DONE' $$d/log | tail -2; \
 	done; \
 	if [ $$fail = 0 ]; then echo "fuzz: clean"; else echo "fuzz: FAILED"; exit 1; fi
