@@ -76,6 +76,8 @@ struct storvsp {
 	struct storvsp_pool pool;
 	/* by sub_channel_index: the primary and its subchannels */
 	struct chan_queue q[ENL_VSTOR_MAX_SUBCHANNELS + 1];
+	/* --io-delay (tests): every pooled SRB waits this long first */
+	unsigned int io_delay_ms;
 };
 
 static struct vsp *the_vsp;	/* for the signal handler only */
@@ -113,6 +115,19 @@ static void publish(struct storvsp *s)
 					      n ? " " : "", i, t);
 		}
 		vsp_status_set(s->v, relid, "queues", "%s", q);
+	}
+	{
+		/* taken off the rings and not answered yet: what the
+		 * in-flight regions hold (a daemon killed now leaves these
+		 * to the next one) */
+		unsigned int n = 0;
+
+		for (i = 0; i <= ENL_VSTOR_MAX_SUBCHANNELS; i++) {
+			pthread_mutex_lock(&s->q[i].lock);
+			n += s->q[i].outstanding;
+			pthread_mutex_unlock(&s->q[i].lock);
+		}
+		vsp_status_set(s->v, relid, "inflight", "%u", n);
 	}
 	{
 		unsigned long long direct = 0, fallbacks = 0;
@@ -245,8 +260,15 @@ static struct chan_queue *queue_of(struct storvsp *s, struct vsp_chan *ch)
 static void task_run(struct storvsp_task *t)
 {
 	struct vsp_chan *ch = t->ch;
-	struct chan_queue *q = queue_of(vsp_chan_priv(ch), ch);
+	struct storvsp *s = vsp_chan_priv(ch);
+	struct chan_queue *q = queue_of(s, ch);
 
+	if (s->io_delay_ms) {
+		struct timespec d = { .tv_sec = s->io_delay_ms / 1000,
+				      .tv_nsec = (long)(s->io_delay_ms % 1000) * 1000000 };
+
+		nanosleep(&d, NULL);
+	}
 	handle(ch, t->pkt, t->len, t->token);
 	pthread_mutex_lock(&q->lock);
 	q->outstanding--;
@@ -608,6 +630,7 @@ static void usage(FILE *f)
 		"usage: enl-storvsp {--vm SOCKET|NAME | --config FILE}\n"
 		"                   [--disk PATH[,ro][,lun=N][,serial=S]...]\n"
 		"                   [--backend auto|io_uring|preadv] [--wait S] [-v|-q]\n"
+		"                   [--io-delay MS]\n"
 		"Serve a synthetic SCSI controller with file-backed disks to the VM\n"
 		"whose enl-host listens on SOCKET.\n"
 		"  --vm SOCKET   enl-host's VSP socket, or a VM name (its socket is\n"
@@ -620,6 +643,8 @@ static void usage(FILE *f)
 		"  --backend B   io_uring (O_DIRECT when aligned), preadv (a thread\n"
 		"                pool), or auto (default): io_uring if allowed\n"
 		"  --wait S      wait up to S seconds (0: for ever) for the socket\n"
+		"  --io-delay MS (tests) every request waits MS ms before it runs,\n"
+		"                so a kill finds requests in flight\n"
 		"  -v, --verbose log more\n"
 		"  -q, --quiet   log errors only\n"
 		"  -h, --help    this text\n");
@@ -710,6 +735,7 @@ int main(int argc, char **argv)
 		{ "disk", required_argument, NULL, 'd' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "backend", required_argument, NULL, 'b' },
+		{ "io-delay", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -753,6 +779,17 @@ int main(int argc, char **argv)
 			wait_s = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || wait_s < 0)
 				bad_usage("--wait takes whole seconds (0: forever)", optarg);
+			break;
+		}
+		case 'D': {
+			char *end;
+			long ms;
+
+			errno = 0;
+			ms = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || ms < 0 || ms > 10000)
+				bad_usage("--io-delay takes 0..10000 ms", optarg);
+			s.io_delay_ms = (unsigned int)ms;
 			break;
 		}
 		case 'b':
