@@ -134,19 +134,12 @@ static int build_hv_leaves(struct vm *vm, struct kvm_cpuid2 *out)
 	/*
 	 * Recommendations are guest-side advice: relaxed timing (the nested
 	 * test bed is slow), no AutoEOI (KVM's SynIC needs the guest's EOI for
-	 * the resample fd), never spin-wait notify, and the APIC through the
-	 * synthetic MSRs: Linux then does its EOI through the VP assist
-	 * page, which KVM completes lazily (its PV EOI), so most interrupts
-	 * cost no EOI exit.  Only if this KVM recommends it too.
+	 * the resample fd), never spin-wait notify.
 	 */
-	f = find(hv, HV_CPUID_ENLIGHTENMENT);
 	e = &out->entries[out->nent++];
 	memset(e, 0, sizeof(*e));
 	e->function = HV_CPUID_ENLIGHTENMENT;
 	e->eax = HV_RELAXED_TIMING_RECOMMENDED | HV_DEPRECATING_AEOI_RECOMMENDED;
-	if (f && (f->eax & HV_APIC_ACCESS_RECOMMENDED) &&
-	    (regs[0] & HV_MSR_APIC_ACCESS_AVAILABLE))
-		e->eax |= HV_APIC_ACCESS_RECOMMENDED;
 	e->ebx = 0xffffffff;
 
 	e = &out->entries[out->nent++];
