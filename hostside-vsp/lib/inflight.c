@@ -398,6 +398,8 @@ struct vsp_inflight_slot *vsp_inflight_slot_of(struct vsp_chan *ch, u64 token)
 void vsp_inflight_free_slot(struct vsp_chan *ch, struct vsp_inflight_slot *s,
 			    u64 token)
 {
+	if (ch->v->test_dead_at_release)
+		return;
 	__atomic_store_n(&s->state, VSP_SLOT_FREE, __ATOMIC_RELEASE);
 	ch->inf.free[ch->inf.nfree++] = (u32)token - 1;
 }

@@ -188,6 +188,11 @@ struct vsp {
 	u8 *msgbuf;		/* VSP_MSG_MAX bytes */
 	vsp_command_fn cmd_fn;	/* operator commands (loop thread) */
 	void *cmd_priv;
+	/*
+	 * Unit tests only: in-flight records are never ended, as a daemon
+	 * killed between an answer and the end of its record leaves them.
+	 */
+	bool test_dead_at_release;
 };
 
 /* ---- guest RAM and GPADLs (gpadl.c) ------------------------------------- */

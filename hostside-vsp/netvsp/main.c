@@ -48,6 +48,7 @@ struct queue {
 	pthread_t reader;
 	bool reader_running;
 	atomic_bool stop;
+	bool answered;			/* channel thread: request's record ended */
 };
 
 struct nic {
@@ -91,6 +92,35 @@ static int io_send(void *ctx, unsigned int qi, const struct enl_iov *iov,
 		return -ENOTCONN;
 	for (;;) {
 		err = vsp_chan_send_raw(ch, iov, niov);
+		if (err != -EAGAIN || vsp_now_ms() >= deadline)
+			return err;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/*
+ * A guest packet's completion and the end of its in-flight record in one
+ * (vsp_chan_send_done): a daemon killed after the completion reached the
+ * ring leaves nothing for the next one to complete again (a send section
+ * completed twice is freed twice by the stock driver).  A full ring is
+ * waited out as in io_send.
+ */
+static int io_complete(void *ctx, unsigned int qi, u64 token, u64 trans_id,
+		       const void *body, u32 len)
+{
+	struct nic *n = ctx;
+	const struct timespec pause = { .tv_nsec = 100 * 1000 };
+	struct vsp_chan *ch = qi < NETVSP_MAX_QUEUES ? n->q[qi].ch : NULL;
+	u64 deadline = vsp_now_ms() + SEND_RETRY_MS;
+	int err;
+
+	if (!ch)
+		return -ENOTCONN;
+	for (;;) {
+		err = vsp_chan_send_done(ch, token, VMBUS_PKT_COMPLETION, 0, trans_id,
+					 body, len);
+		if (!err && token)
+			n->q[qi].answered = true;
 		if (err != -EAGAIN || vsp_now_ms() >= deadline)
 			return err;
 		nanosleep(&pause, NULL);
@@ -331,6 +361,20 @@ static struct queue *queue_of(struct vsp_chan *ch)
 	return i < NETVSP_MAX_QUEUES ? &n->q[i] : NULL;
 }
 
+/*
+ * A packet taken with token: answered through io_complete, which ends its
+ * record; one that wants no answer (or whose answer could not be sent)
+ * ends it here.
+ */
+static void handle(struct nic *n, struct queue *q, struct vsp_chan *ch,
+		   const void *pkt, u32 len, u64 token)
+{
+	q->answered = false;
+	netvsp_handle_request(&n->dev, q->index, pkt, len, token);
+	if (!q->answered)
+		vsp_chan_complete(ch, token);
+}
+
 static void on_kick(struct vsp_chan *ch)
 {
 	struct nic *n = vsp_chan_priv(ch);
@@ -345,8 +389,7 @@ static void on_kick(struct vsp_chan *ch)
 	for (;;) {
 		r = vsp_chan_take(ch, buf, sizeof(buf), &len, &token);
 		if (r == 1) {
-			netvsp_handle_packet(&n->dev, q->index, buf, len);
-			vsp_chan_complete(ch, token);
+			handle(n, q, ch, buf, len, token);
 			continue;
 		}
 		if (r == -EMSGSIZE && len <= VMBUS_PKT_MAX_LEN) {
@@ -372,9 +415,10 @@ static void on_replay(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 
 	if (q && len <= sizeof(buf)) {
 		memcpy(buf, pkt, len);
-		netvsp_handle_packet(&n->dev, q->index, buf, len);
+		handle(n, q, ch, buf, len, token);
+	} else {
+		vsp_chan_complete(ch, token);
 	}
-	vsp_chan_complete(ch, token);
 	/* a restart's proof that the guest's section came back */
 	vsp_info("nic %u queue %u: completed an in-flight send of the previous daemon (%u so far)",
 		 n->index, q ? q->index : 0, atomic_fetch_add(&n->replayed, 1) + 1);
@@ -555,13 +599,16 @@ static struct vsp *connect_waiting(const char *sock, long wait_s, int *err)
 	}
 }
 
+/* the protocol's way out (ctx: the nic) */
+static const struct netvsp_io nic_io = {
+	.send = io_send, .complete = io_complete, .gpadl = io_gpadl,
+	.gpa_iov = io_gpa_iov, .tx = io_tx,
+	.subchannels = io_subchannels, .state_changed = io_state_changed,
+};
+
 static int setup_nic(struct nic *n, unsigned int ncpus)
 {
-	static const struct netvsp_io io0 = {
-		.send = io_send, .gpadl = io_gpadl, .gpa_iov = io_gpa_iov, .tx = io_tx,
-		.subchannels = io_subchannels, .state_changed = io_state_changed,
-	};
-	struct netvsp_io io = io0;
+	struct netvsp_io io = nic_io;
 	int fds[NETVSP_MAX_QUEUES];
 	unsigned int nq = ncpus ? ncpus : 1, i;
 	char why[512];

@@ -123,6 +123,14 @@ struct netvsp_io {
 	/* send a packet (descriptor first) on queue q's channel: 0/-errno */
 	int (*send)(void *ctx, unsigned int q, const struct enl_iov *iov,
 		    unsigned int niov);
+	/*
+	 * the completion of the guest packet being handled (token: its
+	 * in-flight record, 0 none), sent and the record ended in one so a
+	 * restarted daemon does not complete it again: 0/-errno.  NULL:
+	 * built here and sent with send.
+	 */
+	int (*complete)(void *ctx, unsigned int q, u64 token, u64 trans_id,
+			const void *body, u32 len);
 	/* a GPADL of the primary channel mapped, or NULL */
 	void *(*gpadl)(void *ctx, u32 id, size_t *len);
 	/* guest memory of a GPA range (vsp_gpa_range_iov) */
@@ -236,6 +244,9 @@ void netvsp_dev_gpadl_teardown(struct netvsp_dev *d, u32 gpadl);
  */
 int netvsp_handle_packet(struct netvsp_dev *d, unsigned int q,
 			 const void *pkt, u32 len);
+/* The same for a packet taken with an in-flight token (io.complete). */
+int netvsp_handle_request(struct netvsp_dev *d, unsigned int q,
+			  const void *pkt, u32 len, u64 token);
 
 /*
  * A frame from the tap for queue q: copied into a free receive section

@@ -29,3 +29,9 @@ $(BUILD)/tests/unit/test_netvsp: UNIT_CFLAGS += -fsanitize=address,undefined -fn
 
 # The fuzzer over NVSP + RNDIS as the daemon parses them (fuzz.mk comes later).
 FUZZ_SRCS_fuzz_netvsp := $(NETVSP_CORE) include/enl/vmbus_packet.c
+
+# Its channel code (main.c, included by the test) on libvsp against a fake
+# enl-host and guest: what a kill leaves for the next daemon.
+UNIT_SRCS_test_netvsp_chan := $(NETVSP_DIR)/tap.c $(NETVSP_CORE) $(LIBVSP_SRCS) \
+	$(VMCONF_SRCS)
+$(BUILD)/tests/unit/test_netvsp_chan: UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all

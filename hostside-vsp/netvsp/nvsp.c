@@ -1002,8 +1002,8 @@ static u32 rndis_packet(struct netvsp_dev *d, unsigned int q,
 
 /* ---- NVSP ------------------------------------------------------------------ */
 
-static int complete(struct netvsp_dev *d, unsigned int q, u64 trans_id,
-		    const void *body, u32 len)
+static int complete(struct netvsp_dev *d, unsigned int q, u64 token,
+		    u64 trans_id, const void *body, u32 len)
 {
 	struct vmbus_pkt_desc desc = { 0 };
 	u8 pad[8] = { 0 };
@@ -1011,6 +1011,8 @@ static int complete(struct netvsp_dev *d, unsigned int q, u64 trans_id,
 		{ &desc, sizeof(desc) }, { body, len }, { pad, VMBUS_PKT_ALIGN(len) - len },
 	};
 
+	if (d->io.complete)
+		return d->io.complete(d->io.ctx, q, token, trans_id, body, len);
 	desc.type = VMBUS_PKT_COMPLETION;
 	desc.offset8 = sizeof(desc) / 8;
 	desc.len8 = (u16)((sizeof(desc) + VMBUS_PKT_ALIGN(len)) / 8);
@@ -1018,10 +1020,10 @@ static int complete(struct netvsp_dev *d, unsigned int q, u64 trans_id,
 	return d->io.send(d->io.ctx, q, iov, len ? 3 : 1);
 }
 
-static int reply(struct netvsp_dev *d, unsigned int q, u64 trans_id,
+static int reply(struct netvsp_dev *d, unsigned int q, u64 token, u64 trans_id,
 		 const struct enl_nvsp_msg *m)
 {
-	return complete(d, q, trans_id, m, sizeof(*m));
+	return complete(d, q, token, trans_id, m, sizeof(*m));
 }
 
 static bool version_in(u32 min, u32 max, u32 *out)
@@ -1048,6 +1050,12 @@ static void changed(struct netvsp_dev *d)
 
 int netvsp_handle_packet(struct netvsp_dev *d, unsigned int q,
 			 const void *pkt, u32 len)
+{
+	return netvsp_handle_request(d, q, pkt, len, 0);
+}
+
+int netvsp_handle_request(struct netvsp_dev *d, unsigned int q,
+			  const void *pkt, u32 len, u64 token)
 {
 	struct enl_nvsp_msg m, out;
 	struct enl_pkt p;
@@ -1079,7 +1087,7 @@ int netvsp_handle_packet(struct netvsp_dev *d, unsigned int q,
 			memset(&out, 0, sizeof(out));
 			out.type = ENL_NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE;
 			out.rndis_pkt_complete.status = ENL_NVSP_STAT_FAIL;
-			complete(d, q, p.trans_id, &out, 8);
+			complete(d, q, token, p.trans_id, &out, 8);
 		}
 		return -EPROTO;
 	}
@@ -1103,16 +1111,16 @@ int netvsp_handle_packet(struct netvsp_dev *d, unsigned int q,
 		} else {
 			out.init_complete.status = ENL_NVSP_STAT_FAIL;
 		}
-		return reply(d, q, p.trans_id, &out);
+		return reply(d, q, token, p.trans_id, &out);
 	}
 	case ENL_NVSP_MSG2_SEND_NDIS_CONFIG:
 		d->s.guest_mtu = m.ndis_config.mtu;
 		changed(d);
-		return want ? complete(d, q, p.trans_id, NULL, 0) : 0;
+		return want ? complete(d, q, token, p.trans_id, NULL, 0) : 0;
 	case ENL_NVSP_MSG1_SEND_NDIS_VER:
 		d->s.ndis_version = m.ndis_ver.major << 16 | (m.ndis_ver.minor & 0xFFFF);
 		changed(d);
-		return want ? complete(d, q, p.trans_id, NULL, 0) : 0;
+		return want ? complete(d, q, token, p.trans_id, NULL, 0) : 0;
 	case ENL_NVSP_MSG1_SEND_RECV_BUF:
 		out.type = ENL_NVSP_MSG1_SEND_RECV_BUF_COMPLETE;
 		pthread_rwlock_wrlock(&d->buf_lock);
@@ -1131,7 +1139,7 @@ int netvsp_handle_packet(struct netvsp_dev *d, unsigned int q,
 		}
 		pthread_rwlock_unlock(&d->buf_lock);
 		changed(d);
-		return reply(d, q, p.trans_id, &out);
+		return reply(d, q, token, p.trans_id, &out);
 	case ENL_NVSP_MSG1_SEND_SEND_BUF:
 		out.type = ENL_NVSP_MSG1_SEND_SEND_BUF_COMPLETE;
 		pthread_rwlock_wrlock(&d->buf_lock);
@@ -1141,24 +1149,24 @@ int netvsp_handle_packet(struct netvsp_dev *d, unsigned int q,
 		out.send_buf_complete.section_size = err ? 0 : NETVSP_SEND_SECTION;
 		pthread_rwlock_unlock(&d->buf_lock);
 		changed(d);
-		return reply(d, q, p.trans_id, &out);
+		return reply(d, q, token, p.trans_id, &out);
 	case ENL_NVSP_MSG1_REVOKE_RECV_BUF:
 		pthread_rwlock_wrlock(&d->buf_lock);
 		drop_recv_buf(d);
 		pthread_rwlock_unlock(&d->buf_lock);
 		changed(d);
-		return want ? complete(d, q, p.trans_id, NULL, 0) : 0;
+		return want ? complete(d, q, token, p.trans_id, NULL, 0) : 0;
 	case ENL_NVSP_MSG1_REVOKE_SEND_BUF:
 		pthread_rwlock_wrlock(&d->buf_lock);
 		drop_send_buf(d);
 		pthread_rwlock_unlock(&d->buf_lock);
 		changed(d);
-		return want ? complete(d, q, p.trans_id, NULL, 0) : 0;
+		return want ? complete(d, q, token, p.trans_id, NULL, 0) : 0;
 	case ENL_NVSP_MSG1_SEND_RNDIS_PKT:
 		out.type = ENL_NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE;
 		out.rndis_pkt_complete.status = rndis_packet(d, q, &p, &m.rndis_pkt);
 		/* 8 bytes, as Hyper-V: {108, status} */
-		return want ? complete(d, q, p.trans_id, &out, 8) : 0;
+		return want ? complete(d, q, token, p.trans_id, &out, 8) : 0;
 	case ENL_NVSP_MSG5_SUBCHANNEL: {
 		u32 n = m.subchannel_req.num_subchannels;
 
@@ -1176,13 +1184,13 @@ int netvsp_handle_packet(struct netvsp_dev *d, unsigned int q,
 			out.subchannel_complete.num_subchannels = n;
 			changed(d);
 		}
-		return reply(d, q, p.trans_id, &out);
+		return reply(d, q, token, p.trans_id, &out);
 	}
 	case ENL_NVSP_MSG4_SWITCH_DATA_PATH:
 		/* no VF here; a completion with a body hangs the guest */
-		return want ? complete(d, q, p.trans_id, NULL, 0) : 0;
+		return want ? complete(d, q, token, p.trans_id, NULL, 0) : 0;
 	default:
 		/* VF association and others we do not act on */
-		return want ? complete(d, q, p.trans_id, NULL, 0) : 0;
+		return want ? complete(d, q, token, p.trans_id, NULL, 0) : 0;
 	}
 }
