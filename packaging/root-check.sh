@@ -49,6 +49,9 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"
 in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive "$@"; }
 
+# mmdebstrap leaves no package lists behind: without them apt cannot
+# fetch the .debs' dependencies (liburing2)
+in_root apt-get update >> "$log" 2>&1 || { tail -n 20 "$log"; die "apt-get update in the root failed"; }
 in_root apt-get install -y --no-install-recommends "/tmp/${host##*/}" "/tmp/${dkms##*/}" >> "$log" 2>&1 ||
 	{ tail -n 30 "$log"; die "apt-get install of the .debs failed"; }
 status=$(in_root dkms status 2>/dev/null)
