@@ -19,7 +19,7 @@ HOST_LDFLAGS := -static -pthread
 # make test fuzzes each harness this long; make fuzz defaults to longer.
 TEST_FUZZ_SECONDS ?= 25
 
-.PHONY: all test test-full demo shell deps clean unit nested help fuzz
+.PHONY: all test test-full demo shell deps clean unit nested help fuzz checkpatch
 .DEFAULT_GOAL := all
 
 all: host daemons modules
@@ -47,6 +47,7 @@ help:
 	@echo "make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS=60)"
 	@echo "make install    install host programs, units, DKMS source (DESTDIR=, PREFIX=)"
 	@echo "make deb        Debian packages into build/deb (deb-check: and lintian)"
+	@echo "make checkpatch the kernel's checkpatch.pl over the kernel-side C (downloads ~140 MB once)"
 	@echo "make clean      remove build/"
 
 # deps is cheap when everything is there; demo/test call it every time.
@@ -63,6 +64,12 @@ test: deps
 # feature coverage): docs/testbed.md.
 test-full:
 	@ENL_SUITE=full $(MAKE) --no-print-directory test
+
+# Developer check, not part of make test (its first run downloads Debian's
+# linux-source-6.1 for checkpatch.pl); flags and ignored rules, with their
+# reasons, in scripts/checkpatch.sh.
+checkpatch:
+	@$(TOP)/scripts/checkpatch.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -69,7 +69,8 @@ struct enl_ic_dev {
 /* Send a deferred answer (len payload bytes) for trans_id.  Any context. */
 int enl_ic_answer(struct enl_ic_dev *ic, const void *buf, u32 len, u64 trans_id);
 /* The deferred request is answered (or the service can now negotiate):
- * read on.  Any context. */
+ * read on.  Any context.
+ */
 void enl_ic_resume(struct enl_ic_dev *ic);
 
 extern const struct enl_ic_service enl_ic_heartbeat;

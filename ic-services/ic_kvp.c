@@ -57,12 +57,14 @@ struct enl_kvp {
 };
 
 /* Only one enl_ic KVP device exists (the host offers one KVP channel);
- * the misc device finds it here.  Under enl_kvp_mutex. */
+ * the misc device finds it here.  Under enl_kvp_mutex.
+ */
 static struct enl_kvp *enl_kvp_the;
 static DEFINE_MUTEX(enl_kvp_mutex);
 
 /* Answer the host's pending request with status (and whatever the
- * daemon's answer put into req).  lock held. */
+ * daemon's answer put into req).  lock held.
+ */
 static void enl_kvp_answer(struct enl_kvp *k, u32 status)
 {
 	struct enl_icmsg_hdr hdr;
@@ -367,7 +369,8 @@ static void enl_kvp_exit(struct enl_ic_dev *ic)
 	mutex_unlock(&enl_kvp_mutex);
 	misc_deregister(&k->misc);
 	/* The channel is closed: an open daemon's file keeps k (its
-	 * reference) but reaches the channel no more, and its reads fail. */
+	 * reference) but reaches the channel no more, and its reads fail.
+	 */
 	spin_lock_bh(&k->lock);
 	k->ic = NULL;
 	k->req_pending = false;

@@ -527,7 +527,7 @@ static bool enl_xact_complete(struct enl_vmbus_channel *ch, const void *pkt,
 		complete(&x->done);
 	}
 	xa_unlock_irqrestore(&ch->reqs, flags);
-	return x != NULL;
+	return x;
 }
 
 void enl_chan_abort_xacts(struct enl_vmbus_channel *ch, int error)

@@ -25,6 +25,6 @@
 
 /* container_of() on a possibly const pointer, keeping the constness */
 #define enl_container_of(ptr, type, member) \
-	container_of((typeof(*(ptr)) *)(ptr), type, member)
+	container_of((typeof(ptr))(ptr), type, member)
 
 #endif

@@ -141,6 +141,7 @@ static struct enl_storvsc_chan *enl_storvsc_pick(struct enl_storvsc *h,
 	struct enl_storvsc_chan *chan = NULL;
 
 	if (hwq < ENL_STORVSC_MAX_CHANNELS)
+		/* pairs with the release in main.c: a channel seen is open */
 		chan = smp_load_acquire(&h->chans[hwq]);
 	if (!chan || READ_ONCE(chan->dead))
 		chan = h->chans[0];
@@ -370,6 +371,7 @@ static bool enl_storvsc_all_quiet(struct enl_storvsc *h)
 	unsigned int i;
 
 	for (i = 0; i < ENL_STORVSC_MAX_CHANNELS; i++) {
+		/* as in enl_storvsc_pick(): a channel seen is an open one */
 		chan = smp_load_acquire(&h->chans[i]);
 		if (chan && !enl_storvsc_chan_quiet(chan))
 			return false;

@@ -286,28 +286,26 @@ int enl_ic_build_timesync(void *body, u32 body_cap,
 			  struct enl_ic_version msgver, u8 flags,
 			  u64 hosttime, u64 refcount)
 {
+	struct enl_ic_timesync_ref r;
+	struct enl_ic_timesync t;
+
 	if (msgver.major >= 4) {
-		struct enl_ic_timesync_ref t;
-
-		if (body_cap < sizeof(t))
+		if (body_cap < sizeof(r))
 			return -ENOSPC;
-		memset(&t, 0, sizeof(t));
-		t.parenttime = hosttime;
-		t.vmreferencetime = refcount;
-		t.flags = flags;
-		memcpy(body, &t, sizeof(t));
-		return (int)sizeof(t);
-	} else {
-		struct enl_ic_timesync t;
-
-		if (body_cap < sizeof(t))
-			return -ENOSPC;
-		memset(&t, 0, sizeof(t));
-		t.parenttime = hosttime;
-		t.flags = flags;
-		memcpy(body, &t, sizeof(t));
-		return (int)sizeof(t);
+		memset(&r, 0, sizeof(r));
+		r.parenttime = hosttime;
+		r.vmreferencetime = refcount;
+		r.flags = flags;
+		memcpy(body, &r, sizeof(r));
+		return (int)sizeof(r);
 	}
+	if (body_cap < sizeof(t))
+		return -ENOSPC;
+	memset(&t, 0, sizeof(t));
+	t.parenttime = hosttime;
+	t.flags = flags;
+	memcpy(body, &t, sizeof(t));
+	return (int)sizeof(t);
 }
 
 int enl_ic_answer_timesync(void *buf, u32 len, u64 *hosttime, u64 *refcount,
@@ -533,12 +531,14 @@ int enl_ic_parse_kvp_answer(const void *body, u32 body_len, u8 op,
 	const u8 *d = p + off;
 	u32 type, key_size, value_size;
 
-	r->key[0] = r->value[0] = 0;
+	r->key[0] = 0;
+	r->value[0] = 0;
 	if ((op != ENL_IC_KVP_GET && op != ENL_IC_KVP_ENUMERATE) ||
 	    body_len < off || body_len - off < sizeof(struct enl_ic_kvp_value))
 		return -EPROTO;
 	/* Fields one by one (the struct is too big for a kernel stack);
-	 * each is read once. */
+	 * each is read once.
+	 */
 	memcpy(&type, d + offsetof(struct enl_ic_kvp_value, value_type), 4);
 	memcpy(&key_size, d + offsetof(struct enl_ic_kvp_value, key_size), 4);
 	memcpy(&value_size, d + offsetof(struct enl_ic_kvp_value, value_size), 4);
@@ -577,7 +577,8 @@ int enl_ic_parse_kvp_answer(const void *body, u32 body_len, u8 op,
 /* ---- KVP: the guest kernel between the host and hv_kvp_daemon ------------------ */
 
 /* UTF-16 field (size bytes as the host says, at most cap) -> UTF-8 string
- * in out (outcap); the daemon's size (NUL included), or -EPROTO. */
+ * in out (outcap); the daemon's size (NUL included), or -EPROTO.
+ */
 static int kvp_str_to_daemon(const u8 *in, u32 size, u32 cap, u8 *out,
 			     u32 outcap)
 {
@@ -648,7 +649,8 @@ int enl_ic_kvp_to_daemon(const void *body, u32 body_len,
 	if (op == ENL_IC_KVP_GET) {
 		/* hv_kvp_daemon copies value_size bytes of the stored value
 		 * into its answer: ask for the whole field (the stock
-		 * driver leaves it 0, and its GETs come back empty) */
+		 * driver leaves it 0, and its GETs come back empty)
+		 */
 		out->u.data.value_size = ENL_IC_KVP_VALUE_BYTES;
 		return 0;
 	}
@@ -881,7 +883,8 @@ int enl_ic_vss_parse_request(void *buf, u32 len, u8 *op)
 		break;
 	default:
 		/* CREATE, DELETE, BU_COMPLETE, AUTO_RECOVER and unknown ones:
-		 * the stock driver says OK without doing anything */
+		 * the stock driver says OK without doing anything
+		 */
 		break;
 	}
 	answer_status(p, ENL_IC_STATUS_OK);

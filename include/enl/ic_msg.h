@@ -48,12 +48,14 @@ struct enl_ic_pipe_hdr {
 	u32 flags;
 	u32 msgsize;		/* bytes after this header */
 };
+
 ENL_SIZE_ASSERT(struct enl_ic_pipe_hdr, 8);
 
 struct enl_ic_version {
 	u16 major;
 	u16 minor;
 };
+
 ENL_SIZE_ASSERT(struct enl_ic_version, 4);
 
 #define ENL_IC_VER(ma, mi)	((struct enl_ic_version){ .major = (ma), .minor = (mi) })
@@ -68,6 +70,7 @@ struct enl_icmsg_hdr {
 	u8 flags;			/* ENL_IC_FLAG_* */
 	u8 reserved[2];
 };
+
 ENL_SIZE_ASSERT(struct enl_icmsg_hdr, 20);
 ENL_OFFSET_ASSERT(struct enl_icmsg_hdr, msgtype, 4);
 ENL_OFFSET_ASSERT(struct enl_icmsg_hdr, msgver, 6);
@@ -87,6 +90,7 @@ struct enl_ic_negotiate {
 	u32 reserved;
 	struct enl_ic_version ver[];	/* framework versions, then message versions */
 };
+
 ENL_SIZE_ASSERT(struct enl_ic_negotiate, 8);
 
 /* Size of a NEGOTIATE payload with nfw + nmsg versions. */
@@ -106,6 +110,7 @@ struct enl_ic_heartbeat {
 	u64 seq;
 	u32 reserved[8];
 };
+
 ENL_SIZE_ASSERT(struct enl_ic_heartbeat, 40);
 
 /* More status codes the guest may answer with. */
@@ -131,7 +136,8 @@ enum enl_ic_shutdown_flags {
 };
 
 /* Linux drops (never answers) a shutdown request shorter than this whole
- * body, so the host always sends all of it. */
+ * body, so the host always sends all of it.
+ */
 struct enl_ic_shutdown {
 	u32 reason_code;
 	u32 timeout_seconds;
@@ -210,7 +216,8 @@ enum enl_ic_kvp_pool {
 #define ENL_IC_KVP_REG_U64	8
 
 /* Bytes on the wire: the key is UTF-16LE (256 units), the value too
- * (1024 units); sizes count bytes, the NUL included. */
+ * (1024 units); sizes count bytes, the NUL included.
+ */
 #define ENL_IC_KVP_KEY_BYTES	512
 #define ENL_IC_KVP_VALUE_BYTES	2048
 
@@ -287,7 +294,8 @@ struct enl_kvp_daemon_msg {
 		u8 version[ENL_IC_KVP_KEY_BYTES];	/* REGISTER1 */
 		u8 ip[ENL_KVP_IP_VALUE_BYTES];		/* IP ops */
 		/* upstream's body union is not packed and has a member
-		 * of 4-byte alignment: it is rounded up to 7428 bytes */
+		 * of 4-byte alignment: it is rounded up to 7428 bytes
+		 */
 		u8 raw[ENL_KVP_IP_VALUE_BYTES + 2];
 	} u;
 } __attribute__((packed));
@@ -295,14 +303,16 @@ struct enl_kvp_daemon_msg {
 ENL_SIZE_ASSERT(struct enl_kvp_daemon_msg, 7432);
 
 /* A KVP string as UTF-8, NUL-terminated: at most 3 bytes per UTF-16 unit
- * (a surrogate pair, 2 units, is 4 bytes). */
+ * (a surrogate pair, 2 units, is 4 bytes).
+ */
 #define ENL_IC_KVP_KEY_UTF8	(ENL_IC_KVP_KEY_BYTES / 2 * 3 + 1)
 #define ENL_IC_KVP_VALUE_UTF8	(ENL_IC_KVP_VALUE_BYTES / 2 * 3 + 1)
 
 /* ---- file copy ------------------------------------------------------------ */
 
 /* The instance 6.12's user-space file-copy daemon looks for by name; the
- * other guests do not care, so it is the one offered. */
+ * other guests do not care, so it is the one offered.
+ */
 #define ENL_FCOPY_INSTANCE ENL_GUID(0xeb765408, 0x105f, 0x49b6, 0xb4, 0xaa, \
 				    0xc1, 0x23, 0xb6, 0x4d, 0x17, 0xd4)
 
@@ -329,7 +339,8 @@ struct enl_ic_fcopy_hdr {
 ENL_SIZE_ASSERT(struct enl_ic_fcopy_hdr, 36);
 
 /* Names: UTF-16LE with a NUL on the wire; UTF-8 through the guest's
- * /dev/vmbus/hv_fcopy (the same layout). */
+ * /dev/vmbus/hv_fcopy (the same layout).
+ */
 struct enl_ic_fcopy_start {
 	struct enl_ic_fcopy_hdr hdr;
 	u8 file_name[ENL_IC_FCOPY_PATH_BYTES];
@@ -355,7 +366,8 @@ ENL_STATIC_ASSERT(ENL_IC_BODY_OFF + sizeof(struct enl_ic_fcopy_write) + 16 <= 81
 
 /* The /dev/vmbus/hv_fcopy handshake: the daemon writes an int version,
  * the kernel answers (version 1) with a u32; each request is one read, the
- * daemon's answer one int write (the status for the host). */
+ * daemon's answer one int write (the status for the host).
+ */
 #define ENL_FCOPY_DAEMON_VERSION	1
 
 /* ---- VSS (backup) ---------------------------------------------------------- */
@@ -379,7 +391,8 @@ enum enl_ic_vss_op {
 };
 
 /* HOT_BACKUP answer's flags: the one value Linux guests give (no
- * auto-recovery: the host then sends no AUTO_RECOVER). */
+ * auto-recovery: the host then sends no AUTO_RECOVER).
+ */
 #define ENL_IC_VSS_HBU_NO_AUTO_RECOVERY	0x00000005u
 
 /*

@@ -31,9 +31,15 @@
 #include <asm/barrier.h>
 #define ENL_RD_ONCE(x)		READ_ONCE(x)
 #define ENL_WR_ONCE(x, v)	WRITE_ONCE(x, v)
-#define ENL_LOAD_ACQUIRE(p)	virt_load_acquire(p)
-#define ENL_STORE_RELEASE(p, v)	virt_store_release(p, v)
-#define ENL_MB()		virt_mb()
+/*
+ * The ring is shared with the host: virt_ barriers, which stay barriers on
+ * a !SMP build.  Acquire: the other side's index before the bytes it
+ * covers; release: our bytes before the index that hands them over; full:
+ * a store of ours before a load of the other side's state (ring.c).
+ */
+#define ENL_LOAD_ACQUIRE(p)	virt_load_acquire(p)	/* index, then bytes */
+#define ENL_STORE_RELEASE(p, v)	virt_store_release(p, v)	/* bytes, then index */
+#define ENL_MB()		virt_mb()	/* store, then load */
 #else
 #include <stdbool.h>
 #include <errno.h>
@@ -57,6 +63,7 @@ struct enl_ring_hdr {
 	u32 reserved1[12];
 	u32 feature_bits;
 };
+
 ENL_SIZE_ASSERT(struct enl_ring_hdr, 68);
 ENL_OFFSET_ASSERT(struct enl_ring_hdr, read_index, 4);
 ENL_OFFSET_ASSERT(struct enl_ring_hdr, interrupt_mask, 8);

@@ -102,6 +102,7 @@ int enl_pkt_parse(const void *pkt, u32 len, struct enl_pkt *p)
 		return -EOPNOTSUPP;
 	}
 }
+
 ENL_EXPORT(enl_pkt_parse);
 
 int enl_pkt_next_gpa_range(const struct enl_pkt *p, struct enl_pkt_gpa_iter *it,
@@ -121,6 +122,7 @@ int enl_pkt_next_gpa_range(const struct enl_pkt *p, struct enl_pkt_gpa_iter *it,
 	it->index++;
 	return 1;
 }
+
 ENL_EXPORT(enl_pkt_next_gpa_range);
 
 struct vmbus_xfer_range enl_pkt_xfer_range(const struct enl_pkt *p, u32 i)
@@ -131,4 +133,5 @@ struct vmbus_xfer_range enl_pkt_xfer_range(const struct enl_pkt *p, u32 i)
 		memcpy(&r, p->ranges + (size_t)i * sizeof(r), sizeof(r));
 	return r;
 }
+
 ENL_EXPORT(enl_pkt_xfer_range);

@@ -30,6 +30,7 @@ struct vmbus_pkt_desc {
 	u16 flags;
 	u64 trans_id;		/* echoed in the completion */
 };
+
 ENL_SIZE_ASSERT(struct vmbus_pkt_desc, 16);
 ENL_OFFSET_ASSERT(struct vmbus_pkt_desc, offset8, 2);
 ENL_OFFSET_ASSERT(struct vmbus_pkt_desc, len8, 4);
@@ -54,6 +55,7 @@ struct vmbus_pkt_gpa_direct {
 	u32 range_count;
 	/* struct vmbus_gpa_range + u64 pfn[] ... */
 };
+
 ENL_SIZE_ASSERT(struct vmbus_pkt_gpa_direct, 24);
 
 /*
@@ -64,6 +66,7 @@ struct vmbus_xfer_range {
 	u32 byte_count;
 	u32 byte_offset;
 };
+
 ENL_SIZE_ASSERT(struct vmbus_xfer_range, 8);
 
 struct vmbus_pkt_xfer_pages {
@@ -74,6 +77,7 @@ struct vmbus_pkt_xfer_pages {
 	u32 range_count;
 	struct vmbus_xfer_range range[];
 };
+
 ENL_SIZE_ASSERT(struct vmbus_pkt_xfer_pages, 24);
 ENL_OFFSET_ASSERT(struct vmbus_pkt_xfer_pages, range_count, 20);
 

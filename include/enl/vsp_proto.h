@@ -18,7 +18,8 @@
 
 #define VSP_PROTO_VERSION	2
 /* How long enl-host waits for a daemon's OPEN_REPLY before it fails the
- * guest's OPENCHANNEL (docs/vsp-socket.md, "Open and refusal"). */
+ * guest's OPENCHANNEL (docs/vsp-socket.md, "Open and refusal").
+ */
 #define VSP_OPEN_TIMEOUT_MS	5000
 /* Largest in-flight region a daemon may ask for, per channel. */
 #define VSP_INFLIGHT_MAX	(16u << 20)
@@ -77,7 +78,8 @@ struct vsp_hello {
 ENL_SIZE_ASSERT(struct vsp_hello, 48);
 
 /* Guest RAM: memfd offset 0 is GPA 0 up to lowmem_size; the rest of the
- * memfd is GPA highmem_gpa onwards. */
+ * memfd is GPA highmem_gpa onwards.
+ */
 struct vsp_welcome {
 	struct vsp_hdr hdr;
 	u32 version;
@@ -103,7 +105,8 @@ ENL_SIZE_ASSERT(struct vsp_offer, 172);
 ENL_OFFSET_ASSERT(struct vsp_offer, flags, 50);
 
 /* OFFER.flags: take over a channel enl-host still has (a restarted
- * daemon's subchannels); ENOENT rather than a new offer if there is none. */
+ * daemon's subchannels); ENOENT rather than a new offer if there is none.
+ */
 #define VSP_OFFER_EXISTING	0x0001
 
 /* status: 0, or a positive errno (EEXIST: another daemon serves it) */
