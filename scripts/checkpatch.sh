@@ -26,8 +26,6 @@
 #   CAMELCASE   the only CamelCase names are others' (the SCSI midlayer's
 #               struct Scsi_Host, C11's _Static_assert); without a tree
 #               checkpatch cannot tell them from ours.
-#   MACRO_ARG_REUSE  the macros that reuse an argument do so inside
-#               typeof() (not evaluated) or on constants (ENL_GUID).
 # Only in include/enl/, which also compiles in user space (daemons, unit
 # tests, fuzzers), where the kernel's helpers do not exist:
 #   PREFER_DEFINED_ATTRIBUTE_MACRO  no __packed there: __attribute__((packed)).
@@ -36,6 +34,7 @@
 #   NEW_TYPEDEFS  enl_guid_t, the GUID type both sides name the same way.
 #   COMPLEX_MACRO  the *_GUID_BYTES lists are initializer bytes: they
 #               cannot be parenthesised.
+#   MACRO_ARG_REUSE  ENL_GUID() splits constants into bytes.
 #
 # Exits non-zero when checkpatch reports an error or a warning (CHECK:s
 # included: --strict findings count too).
@@ -100,8 +99,8 @@ fi
 [[ ${#SRC[@]} -gt 0 ]] || die "no sources found"
 
 COMMON=(--no-tree --file --strict --show-types --quiet
-	--ignore LINUX_VERSION_CODE,CAMELCASE,MACRO_ARG_REUSE)
-SHARED_IGNORE=PREFER_DEFINED_ATTRIBUTE_MACRO,BIT_MACRO,PREFER_KERNEL_TYPES,NEW_TYPEDEFS,COMPLEX_MACRO
+	--ignore LINUX_VERSION_CODE,CAMELCASE)
+SHARED_IGNORE=PREFER_DEFINED_ATTRIBUTE_MACRO,BIT_MACRO,PREFER_KERNEL_TYPES,NEW_TYPEDEFS,COMPLEX_MACRO,MACRO_ARG_REUSE
 KSRC=() SHARED=()
 for f in "${SRC[@]}"; do
 	case $f in
