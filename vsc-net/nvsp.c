@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -221,6 +222,13 @@ int enl_netvsc_chan_open(struct enl_netvsc *nd, struct enl_vmbus_channel *ch,
 	u64_stats_init(&c->rx.syncp);
 	u64_stats_init(&c->tx.syncp);
 	netif_napi_add(nd->ndev, &c->napi, enl_netvsc_poll);
+	/*
+	 * Queue i interrupts CPU i (modulo the CPUs), as the stock driver's
+	 * channels land (primary on CPU 0): the bus's round robin over all
+	 * offers put our primary on CPU 1, behind the integration services.
+	 * Not open yet, so this only picks the VP the open names.
+	 */
+	enl_vmbus_set_target_cpu(ch, cpumask_local_spread(index, NUMA_NO_NODE));
 	/* NAPI runs before the open: the host may answer at once */
 	napi_enable(&c->napi);
 	enl_vmbus_set_raw_callback(ch, true);
