@@ -154,6 +154,7 @@ struct enl_netvsc_skb_cb {
 	u32 section;			/* ENL_NVSP_NO_SECTION if none */
 	u32 len;			/* bytes of the frame, for the stats */
 };
+
 #define ENL_NETVSC_CB(skb) ((struct enl_netvsc_skb_cb *)(skb)->cb)
 
 /* a marker for the NVSP completions of control messages */

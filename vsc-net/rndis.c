@@ -26,7 +26,6 @@ static u32 rd32(const u8 *p)
 	return v;
 }
 
-
 /* Send msg[len] as an RNDIS control message; the NVSP completion is dropped. */
 int enl_netvsc_send_ctl(struct enl_netvsc *nd, const void *msg, u32 len)
 {
@@ -54,8 +53,8 @@ int enl_netvsc_send_ctl(struct enl_netvsc *nd, const void *msg, u32 len)
 
 /*
  * Request and answer.  req holds the message with its request id field
- * (byte 8) to be filled; the answer, of type type | COMPLETION, is left
- * in nd->ctl_resp (nd->ctl_resp_len bytes).  Caller holds ctl_lock.
+ * (byte 8) to be filled; the answer, of the request's type | COMPLETION,
+ * is left in nd->ctl_resp (nd->ctl_resp_len bytes).  Caller holds ctl_lock.
  */
 static int enl_rndis_request(struct enl_netvsc *nd, void *req, u32 len)
 {
@@ -319,8 +318,10 @@ static int enl_rndis_offloads(struct enl_netvsc *nd)
 		nd->gso_max = min(nd->gso_max, caps.lsov2.ip4_maxsz);
 	if (nd->offload_tso6)
 		nd->gso_max = min(nd->gso_max, caps.lsov2.ip6_maxsz);
-	if (nd->gso_max < 2 * 9000)
-		nd->offload_tso4 = nd->offload_tso6 = false;
+	if (nd->gso_max < 2 * 9000) {
+		nd->offload_tso4 = false;
+		nd->offload_tso6 = false;
+	}
 
 	memset(&par, 0, sizeof(par));
 	par.header.type = ENL_NDIS_OBJ_TYPE_DEFAULT;
@@ -370,7 +371,9 @@ int enl_rndis_init(struct enl_netvsc *nd, u32 mtu)
 		struct enl_rndis_init_req r;
 	} __packed req = {
 		.h = { .type = ENL_RNDIS_MSG_INIT, .msg_len = sizeof(req) },
-		.r = { .major = ENL_RNDIS_MAJOR_VERSION, .minor = ENL_RNDIS_MINOR_VERSION, .max_xfer_size = 0x4000 },
+		.r = { .major = ENL_RNDIS_MAJOR_VERSION,
+		       .minor = ENL_RNDIS_MINOR_VERSION,
+		       .max_xfer_size = 0x4000 },
 	};
 	struct enl_rndis_init_cmplt ic;
 	u8 mac[ETH_ALEN];

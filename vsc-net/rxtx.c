@@ -421,6 +421,7 @@ netdev_tx_t enl_netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	u32 hlen, flen;
 	int ret;
 
+	/* pairs with the smp_store_release that publishes an opened channel */
 	c = q < ENL_NETVSC_MAX_CHANNELS ? smp_load_acquire(&nd->chans[q]) : NULL;
 	if (!c || !nd->send_map)
 		goto drop;

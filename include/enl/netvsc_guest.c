@@ -184,13 +184,17 @@ u32 enl_rndis_tx_header(u8 *buf, u32 frame_len,
 
 	memset(buf, 0, 8 + sizeof(struct enl_rndis_packet));
 	if (ti->hash)
-		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi, ENL_PPI_NBL_HASH_VALUE, ti->hash_val);
+		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi,
+					 ENL_PPI_NBL_HASH_VALUE, ti->hash_val);
 	if (ti->vlan)
-		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi, ENL_PPI_IEEE_8021Q, ti->vlan_val);
+		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi,
+					 ENL_PPI_IEEE_8021Q, ti->vlan_val);
 	if (ti->lso)
-		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi, ENL_PPI_TCP_LARGESEND, ti->lso_val);
+		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi,
+					 ENL_PPI_TCP_LARGESEND, ti->lso_val);
 	else if (ti->csum)
-		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi, ENL_PPI_TCPIP_CHKSUM, ti->csum_val);
+		ppi += enl_rndis_put_ppi(pkt + 36 + ppi, room - ppi,
+					 ENL_PPI_TCPIP_CHKSUM, ti->csum_val);
 	hdr = 8 + sizeof(struct enl_rndis_packet) + ppi;
 	wr32(buf, ENL_RNDIS_MSG_PACKET);
 	wr32(buf + 4, hdr + frame_len);

@@ -57,7 +57,7 @@ static const struct nvsp_type_row *nvsp_row(u32 type)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(nvsp_types) / sizeof(nvsp_types[0]); i++)
+	for (i = 0; i < ENL_ARRAY_SIZE(nvsp_types); i++)
 		if (nvsp_types[i].type == type)
 			return &nvsp_types[i];
 	return NULL;

@@ -283,7 +283,7 @@ ENL_OFFSET_ASSERT(struct enl_nvsp_msg, init, 4);
 ENL_OFFSET_ASSERT(struct enl_nvsp_msg, raw, 4);
 ENL_SIZE_ASSERT(struct enl_nvsp_indirection_msg, 12 + 4 * ENL_NVSP_SEND_TABLE_SIZE);
 ENL_OFFSET_ASSERT(struct enl_nvsp_indirection_msg, table, 12);
-/* 6.1's fall-through check reads a RECV_BUF_COMPLETE to its end. */
+/* 6.1's message-size check reads a RECV_BUF_COMPLETE to its end. */
 ENL_STATIC_ASSERT(4 + sizeof(struct enl_nvsp_recv_buf_complete) ==
 		  ENL_NVSP_MSG_SIZE_V1, "v1 completion size");
 

@@ -50,7 +50,7 @@ static const struct rndis_type_row *rndis_row(u32 type)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(rndis_types) / sizeof(rndis_types[0]); i++)
+	for (i = 0; i < ENL_ARRAY_SIZE(rndis_types); i++)
 		if (rndis_types[i].type == type)
 			return &rndis_types[i];
 	return NULL;

@@ -123,6 +123,7 @@ struct enl_rndis_hdr {
 	u32 type;
 	u32 msg_len;		/* whole message, header included */
 };
+
 #define ENL_RNDIS_HDR_SIZE	8u
 
 struct enl_rndis_init_req {
@@ -250,6 +251,7 @@ struct enl_rndis_ppi {
 	u32 type;		/* type in bits 0-30, bit 31 = internal */
 	u32 ppi_offset;		/* value offset from this header: 12 */
 };
+
 #define ENL_RNDIS_PPI_SIZE		12u
 #define ENL_RNDIS_PPI_INTERNAL		0x80000000u
 #define ENL_RNDIS_PPI_TYPE(t)		((t) & 0x7FFFFFFFu)
@@ -265,6 +267,7 @@ enum enl_rndis_ppi_type {
 	ENL_PPI_NBL_HASH_VALUE = 8,
 	ENL_PPI_NBL_HASH_INFO = 12,
 };
+
 /* internal PPI types (bit 31 set) */
 #define ENL_PPI_INTERNAL_RSC_FRAG_ID	1u
 
@@ -305,6 +308,7 @@ struct enl_rndis_rsc_frag {
 	u8 flags;		/* ENL_RSC_FRAG_* */
 	u16 id;
 };
+
 #define ENL_RSC_FRAG_SUBALLOC	0x1u
 #define ENL_RSC_FRAG_FIRST	0x2u
 #define ENL_RSC_FRAG_LAST	0x4u
@@ -333,12 +337,14 @@ struct enl_ndis_csum_offload {
 	u32 ip6_rxenc;
 	u32 ip6_rxcsum;
 };
+
 struct enl_ndis_lsov1_offload {
 	u32 encap;
 	u32 maxsize;
 	u32 minsegs;
 	u32 opts;
 };
+
 struct enl_ndis_ipsecv1_offload {
 	u32 encap;
 	u32 ah_esp;
@@ -348,6 +354,7 @@ struct enl_ndis_ipsecv1_offload {
 	u32 ip4_ah;
 	u32 ip4_esp;
 };
+
 struct enl_ndis_lsov2_offload {
 	u32 ip4_encap;
 	u32 ip4_maxsz;
@@ -357,6 +364,7 @@ struct enl_ndis_lsov2_offload {
 	u32 ip6_minsg;
 	u32 ip6_opts;
 };
+
 struct enl_ndis_ipsecv2_offload {
 	u32 encap;
 	u16 ip6;
@@ -376,10 +384,12 @@ struct enl_ndis_ipsecv2_offload {
 	u32 crypto;
 	u32 sa_caps;
 };
+
 struct enl_ndis_rsc_offload {
 	u16 ip4;
 	u16 ip6;
 };
+
 struct enl_ndis_encap_offload {
 	u32 flags;
 	u32 maxhdr;
@@ -398,6 +408,7 @@ struct enl_ndis_offload {
 	struct enl_ndis_rsc_offload rsc;
 	struct enl_ndis_encap_offload encap_gre;
 };
+
 /* header.size by revision: 1 = up to lsov2+flags, 2 = + ipsecv2, 3 = all */
 #define ENL_NDIS_OFFLOAD_SIZE_REV1	112u
 #define ENL_NDIS_OFFLOAD_SIZE_REV2	156u
@@ -444,6 +455,7 @@ struct enl_ndis_offload_params {
 	u8 encapsulation_types;
 	u8 pad1[2];
 };
+
 /* header.size: 22 for NVSP <= 4 (up to ip_sec_v2_ip_v4), 28 after */
 #define ENL_NDIS_OFFLOAD_PARAMS_SIZE_V4	22u
 #define ENL_NDIS_OFFLOAD_PARAMS_SIZE	28u
@@ -585,6 +597,7 @@ struct enl_rndis_pkt_info {
 	u32 rsc_present;	/* internal RSC fragment id seen */
 	struct enl_rndis_rsc_frag rsc;
 };
+
 #define ENL_PPI_PRESENT(info, t)	(((info)->present >> (t)) & 1u)
 
 /*

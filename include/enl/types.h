@@ -10,6 +10,8 @@
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
+#include <linux/kernel.h>
+#define ENL_ARRAY_SIZE(a) ARRAY_SIZE(a)
 #define ENL_STATIC_ASSERT(c, m) static_assert(c, m)
 #else
 #include <stddef.h>
@@ -19,6 +21,7 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 #define ENL_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#define ENL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
 #define ENL_SIZE_ASSERT(type, size) \
