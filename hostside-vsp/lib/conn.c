@@ -220,7 +220,8 @@ static struct vsp_chan *chan_by_cookie(struct vsp *v, u32 cookie)
 struct vsp_chan *vsp_chan_by_relid(struct vsp *v, u32 relid)
 {
 	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next)
-		if (ch->relid == relid && vsp_chan_state(ch) != VSP_CS_OFFERING &&
+		if (ch->relid == relid && !ch->withdrawn &&
+		    vsp_chan_state(ch) != VSP_CS_OFFERING &&
 		    vsp_chan_state(ch) != VSP_CS_OFFER_FAILED)
 			return ch;
 	return NULL;
@@ -265,6 +266,8 @@ static void ask_inflight(struct vsp *v, struct vsp_chan *ch)
 			strerror(-err));
 }
 
+static int withdraw(struct vsp *v, struct vsp_chan *ch);
+
 static void on_offer_result(struct vsp *v, const u8 *buf, u32 len,
 			    int *fds, int nfds)
 {
@@ -296,6 +299,21 @@ static void on_offer_result(struct vsp *v, const u8 *buf, u32 len,
 		vsp_chan_set_state(ch, VSP_CS_CLOSED);
 	}
 	pthread_mutex_unlock(&ch->lock);
+	if (ch->withdraw_pending) {
+		/* given up while it was being offered; the primary's new
+		 * subchannels waited for this (same instance and index) */
+		ch->withdraw_pending = false;
+		if (ch->offer_status) {
+			unlink_chan(v, ch);
+			vsp_chan_free(ch);
+		} else {
+			withdraw(v, ch);
+		}
+		pthread_mutex_lock(&v->lock);
+		v->subs_pending = true;
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
 	if (!ch->offer_status && ch->params.inflight_slots)
 		ask_inflight(v, ch);
 	if (ch->offer_async) {
@@ -391,6 +409,19 @@ static void on_rescinded(struct vsp *v, const u8 *buf, u32 len, int *fds,
 	ch->rescinded = true;
 	if (ch->ops->on_rescind)
 		ch->ops->on_rescind(ch);
+}
+
+static void on_withdraw_result(struct vsp *v, const u8 *buf, u32 len,
+			       int *fds, int nfds)
+{
+	struct vsp_withdraw_result m;
+
+	memcpy(&m, buf, sizeof(m));
+	if (m.status)
+		vsp_err("relid %u: enl-host refused its withdrawal: %s", m.relid,
+			strerror((int)m.status));
+	else
+		vsp_dbg("relid %u withdrawn", m.relid);
 }
 
 static void on_gpadl_teardown(struct vsp *v, const u8 *buf, u32 len,
@@ -567,6 +598,7 @@ static const struct msg_kind msg_kinds[] = {
 	{ VSP_CHANNEL_RESCINDED, sizeof(struct vsp_relid), false, 0, on_rescinded },
 	{ VSP_INFLIGHT, sizeof(struct vsp_inflight_msg), false, -1, on_inflight },
 	{ VSP_DAEMON_CMD, sizeof(struct vsp_daemon_cmd), false, 0, on_daemon_cmd },
+	{ VSP_WITHDRAW_RESULT, sizeof(struct vsp_withdraw_result), false, 0, on_withdraw_result },
 };
 
 static void dispatch(struct vsp *v, const u8 *buf, u32 len, int *fds, int nfds)
@@ -776,6 +808,120 @@ int vsp_reclaim_subchannels(struct vsp_chan *primary, unsigned int max,
 	return err && err != -ENOENT ? err : (int)found;
 }
 
+/* The highest index among primary's subchannels still wanted. */
+static u16 sub_highest(struct vsp *v, const struct vsp_chan *primary)
+{
+	u16 hi = 0;
+
+	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next)
+		if (ch->primary == primary && ch != primary && !ch->withdrawn &&
+		    !ch->withdraw_pending &&
+		    vsp_chan_state(ch) != VSP_CS_OFFER_FAILED &&
+		    ch->params.sub_channel_index > hi)
+			hi = ch->params.sub_channel_index;
+	return hi;
+}
+
+/* Mark ch withdrawn and tell enl-host; the object goes at the sweep. */
+static int withdraw(struct vsp *v, struct vsp_chan *ch)
+{
+	struct vsp_relid m = { .hdr = { VSP_WITHDRAW, sizeof(m) },
+			       .relid = ch->relid };
+	struct vsp_gpadl_map **pp;
+
+	if (vsp_chan_state(ch) == VSP_CS_OFFERING) {
+		ch->withdraw_pending = true;	/* finished at OFFER_RESULT */
+		return 0;
+	}
+	vsp_chan_shutdown(ch);
+	/* enl-host sends no teardown for them any more: ours to drop */
+	pthread_mutex_lock(&v->lock);
+	for (pp = &v->gpadls; *pp;) {
+		if ((*pp)->relid == ch->relid)
+			vsp_gpadl_drop(pp, *pp);
+		else
+			pp = &(*pp)->next;
+	}
+	pthread_mutex_unlock(&v->lock);
+	ch->withdrawn = true;
+	vsp_info("subchannel %u (relid %u) withdrawn", ch->params.sub_channel_index,
+		 ch->relid);
+	return vsp_send_msg(v, &m, sizeof(m));
+}
+
+int vsp_chan_withdraw(struct vsp_chan *ch)
+{
+	struct vsp *v = ch->v;
+	struct vsp_chan *p = ch->primary;
+	enum vsp_chan_state s = vsp_chan_state(ch);
+	u16 pending;
+	int err;
+
+	if (p == ch || s == VSP_CS_OFFER_FAILED)
+		return -EINVAL;
+	if (ch->withdrawn || ch->withdraw_pending)
+		return -EALREADY;
+	err = withdraw(v, ch);
+	/* later requests follow the highest index left */
+	pthread_mutex_lock(&v->lock);
+	pending = (u16)(p->sub_asked - p->sub_offered);
+	p->sub_offered = sub_highest(v, p);
+	p->sub_asked = (u16)(p->sub_offered + pending);
+	pthread_mutex_unlock(&v->lock);
+	return err;
+}
+
+int vsp_withdraw_subchannels(struct vsp_chan *primary)
+{
+	struct vsp *v = primary->v;
+	int n = 0, err = 0;
+
+	if (primary->primary != primary)
+		return -EINVAL;
+	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next) {
+		int e;
+
+		if (ch->primary != primary || ch == primary || ch->withdrawn ||
+		    ch->withdraw_pending ||
+		    vsp_chan_state(ch) == VSP_CS_OFFER_FAILED)
+			continue;
+		e = withdraw(v, ch);
+		if (e && !err)
+			err = e;
+		n++;
+	}
+	/* requests not offered yet go too: the next ones start at 1 */
+	pthread_mutex_lock(&v->lock);
+	primary->sub_asked = 0;
+	primary->sub_offered = 0;
+	pthread_mutex_unlock(&v->lock);
+	return err ? err : n;
+}
+
+/* A subchannel of p withdrawn while enl-host has not answered its offer:
+ * a new offer of its index would be taken for it. */
+static bool withdrawing(struct vsp *v, const struct vsp_chan *p)
+{
+	for (struct vsp_chan *ch = v->chans; ch; ch = ch->next)
+		if (ch->primary == p && ch->withdraw_pending)
+			return true;
+	return false;
+}
+
+void vsp_chan_sweep(struct vsp *v)
+{
+	for (struct vsp_chan **pp = &v->chans; *pp;) {
+		struct vsp_chan *ch = *pp;
+
+		if (ch->withdrawn) {
+			*pp = ch->next;
+			vsp_chan_free(ch);
+		} else {
+			pp = &ch->next;
+		}
+	}
+}
+
 void vsp_offer_pending_subchannels(struct vsp *v)
 {
 	bool pending;
@@ -792,6 +938,8 @@ void vsp_offer_pending_subchannels(struct vsp *v)
 		const struct vsp_chan_ops *ops;
 		u16 asked;
 
+		if (withdrawing(v, p))
+			continue;	/* offered again at its OFFER_RESULT */
 		pthread_mutex_lock(&v->lock);
 		asked = p->sub_asked;
 		ops = p->sub_ops ? p->sub_ops : p->ops;

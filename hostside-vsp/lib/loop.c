@@ -164,7 +164,23 @@ static bool loop_chan(const struct vsp_chan *ch)
 	return !(ch->params.flags & VSP_CHAN_WORKER);
 }
 
+static int poll_once(struct vsp *v, int timeout_ms);
+
 int vsp_poll_once(struct vsp *v, int timeout_ms)
+{
+	int r;
+
+	/* Withdrawn channels go only here, outside any round: a round's
+	 * events and walks hold channel pointers (a callback may poll). */
+	if (!v->poll_depth)
+		vsp_chan_sweep(v);
+	v->poll_depth++;
+	r = poll_once(v, timeout_ms);
+	v->poll_depth--;
+	return r;
+}
+
+static int poll_once(struct vsp *v, int timeout_ms)
 {
 	struct epoll_event ev[VSP_EPOLL_EVENTS];
 	bool sock_ready = false;
@@ -212,8 +228,9 @@ int vsp_poll_once(struct vsp *v, int timeout_ms)
 		if (tag != &v->fd && tag != &v->wake_fd) {
 			struct vsp_chan *ch = tag;
 
-			/* Channels are freed only by vsp_free() or a failed
-			 * offer (never registered): the pointer is good, but
+			/* Channels are freed only by vsp_free(), a failed
+			 * offer (never registered) or between rounds (a
+			 * withdrawn one): the pointer is good, but
 			 * an earlier event of this batch may have closed the
 			 * channel. */
 			if (ch->in_epoll)

@@ -174,6 +174,25 @@ int vsp_reclaim_subchannels(struct vsp_chan *primary, unsigned int max,
 			    const struct vsp_chan_ops *ops);
 
 /*
+ * Withdraw subchannel ch for good: stop it (on_close if it was open), drop
+ * its GPADLs, and have enl-host rescind the offer (VSP_WITHDRAW); the
+ * guest gets fresh subchannels only through new offers, as Linux's
+ * netvsc wants after it reopened its primary.  ch must not be used after
+ * the call: it is freed by the loop.  Later vsp_offer_subchannels()
+ * indices follow the highest one left.  A subchannel still being offered
+ * is withdrawn when its OFFER_RESULT comes (its on_subchannel does not).
+ * 0, -EINVAL (a primary, or an offer that failed), -EALREADY, or the
+ * send's -errno.  Loop thread.
+ */
+int vsp_chan_withdraw(struct vsp_chan *ch);
+/*
+ * Withdraw every subchannel of primary, those asked for and not offered
+ * yet included; the next vsp_offer_subchannels() starts at index 1.
+ * Returns how many were withdrawn, or -errno.  Loop thread.
+ */
+int vsp_withdraw_subchannels(struct vsp_chan *primary);
+
+/*
  * Serve until enl-host closes the socket (returns 0), vsp_stop() (returns
  * 0) or a socket error (-errno).  Open channels get on_close first.
  */

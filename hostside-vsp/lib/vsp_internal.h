@@ -138,6 +138,11 @@ struct vsp_chan {
 	bool offer_existing;	/* VSP_OFFER_EXISTING: take over, never create */
 	u32 offer_status;	/* OFFER_RESULT's, or EPROTO */
 	bool rescinded;
+	/* withdrawn (vsp_chan_withdraw): enl-host forgets the relid, the
+	 * object goes at the next vsp_chan_sweep(); withdraw_pending: at its
+	 * OFFER_RESULT (it was withdrawn while being offered) */
+	bool withdrawn;
+	bool withdraw_pending;
 	bool warned_sief;
 	/* lock: state changes, the host-to-guest ring, call_fd, sief_gpa,
 	 * the in-flight free list and open_gen */
@@ -182,6 +187,7 @@ struct vsp {
 	struct vsp_gpadl_map *gpadls;
 	bool subs_pending;
 	u32 next_cookie;
+	int poll_depth;		/* vsp_poll_once() calls under way (nested) */
 	bool offer_answered;	/* vsp_offer() waits: stop reading after it */
 	bool hung_up;
 	int stopping;		/* atomic */
@@ -268,6 +274,8 @@ void vsp_chan_shutdown(struct vsp_chan *ch);
 void vsp_chan_fail(struct vsp_chan *ch, const char *why);
 /* Run what vsp_chan_fail() deferred (loop thread). */
 void vsp_chan_reap(struct vsp *v);
+/* Free the withdrawn channels (loop thread, between poll rounds). */
+void vsp_chan_sweep(struct vsp *v);
 /* Replay in-flight requests, then on_kick once (channel thread). */
 void vsp_chan_first_kick(struct vsp_chan *ch);
 struct vsp_chan *vsp_chan_new(struct vsp *v, const struct vsp_offer_params *p,

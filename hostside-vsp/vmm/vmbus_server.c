@@ -126,7 +126,7 @@ struct vmbus_channel *vmbus_server_find_instance(struct vmbus_server *s,
 	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 		struct vmbus_channel *ch = &s->chan[i];
 
-		if (ch->state != CHAN_FREE &&
+		if (ch->state != CHAN_FREE && !ch->withdrawn &&
 		    ch->sub_channel_index == sub_channel_index &&
 		    !memcmp(&ch->if_instance, instance, sizeof(*instance)))
 			return ch;
@@ -309,6 +309,14 @@ void vmbus_server_gpadl_released(struct vmbus_server *s, uint32_t handle)
 	finish_unload(s);
 }
 
+/* The guest let go of ch's relid (or never held it). */
+static void chan_released(struct vmbus_server *s, struct vmbus_channel *ch)
+{
+	ch->state = CHAN_RESCINDED;
+	if (ch->withdrawn && s->ops->released)
+		s->ops->released(s->ctx, ch);
+}
+
 /* Forget everything the guest set up: it left (UNLOAD) or started over. */
 static void reset_guest_state(struct vmbus_server *s)
 {
@@ -321,7 +329,7 @@ static void reset_guest_state(struct vmbus_server *s)
 
 		channel_close(s, ch);
 		if (ch->state == CHAN_RESCINDING)
-			ch->state = CHAN_RESCINDED;
+			chan_released(s, ch);
 		else if (vmbus_chan_known(ch))
 			ch->state = CHAN_PENDING;
 	}
@@ -708,7 +716,7 @@ static void on_relid_released(struct vmbus_server *s, const void *p,
 		     m.child_relid);
 		return;
 	}
-	ch->state = CHAN_RESCINDED;
+	chan_released(s, ch);
 }
 
 static void on_unload(struct vmbus_server *s)
@@ -908,12 +916,33 @@ int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
 	if (vmbus_chan_known(ch) && s->state == VMBUS_CONNECTED) {
 		ch->state = CHAN_RESCINDING;
 		send_relid(s, CHANNELMSG_RESCIND_CHANNELOFFER, relid);
+		if (s->ops->chan_rescinded)
+			s->ops->chan_rescinded(s->ctx, ch);
 	} else {
-		ch->state = CHAN_RESCINDED;
+		if (s->ops->chan_rescinded)
+			s->ops->chan_rescinded(s->ctx, ch);
+		/* last: a withdrawn channel is freed here */
+		chan_released(s, ch);
 	}
-	if (s->ops->chan_rescinded)
-		s->ops->chan_rescinded(s->ctx, ch);
 	return 0;
+}
+
+int vmbus_server_withdraw(struct vmbus_server *s, uint32_t relid)
+{
+	struct vmbus_channel *ch = vmbus_server_channel(s, relid);
+
+	if (!ch)
+		return -ENOENT;
+	if (ch->withdrawn)
+		return -EALREADY;
+	ch->withdrawn = true;
+	if (ch->state == CHAN_RESCINDED) {
+		chan_released(s, ch);
+		return 0;
+	}
+	if (ch->state == CHAN_RESCINDING)
+		return 0;	/* freed at its RELID_RELEASED */
+	return vmbus_server_rescind(s, relid);
 }
 
 int vmbus_server_reoffer(struct vmbus_server *s, uint32_t relid)

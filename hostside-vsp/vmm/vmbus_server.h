@@ -65,6 +65,7 @@ struct vmbus_gpadl {
  *   guest gone (UNLOAD, new INITIATE_CONTACT): OFFERED..CLOSING -> PENDING,
  *   RESCINDING -> RESCINDED.
  *   PENDING or RESCINDED --remove_offer--> FREE (the guest never holds it).
+ *   withdraw: rescind, and at RESCINDED ops->released (which frees it).
  */
 enum vmbus_chan_state {
 	CHAN_FREE,		/* slot unused */
@@ -99,6 +100,9 @@ struct vmbus_channel {
 	uint8_t user_data[VMBUS_OFFER_USER_DATA];
 
 	void *owner;		/* the daemon serving it (the caller's) */
+	/* Withdrawn by its daemon (vmbus_server_withdraw): no longer found
+	 * by instance, freed through ops->released once the guest let go. */
+	bool withdrawn;
 };
 
 /* The guest holds this relid (it was offered and not yet released). */
@@ -146,6 +150,10 @@ struct vmbus_server_ops {
 	 * route to that VP, the move is refused and undone. */
 	bool (*chan_target)(void *ctx, struct vmbus_channel *ch);
 	void (*chan_rescinded)(void *ctx, struct vmbus_channel *ch);
+	/* A withdrawn ch is RESCINDED (the guest released its relid, left,
+	 * or never had it): the caller frees it (vmbus_server_remove_offer)
+	 * before it returns.  NULL: the channel stays RESCINDED. */
+	void (*released)(void *ctx, struct vmbus_channel *ch);
 	/* A new connection begins (INITIATE_CONTACT): drop messages still
 	 * queued for the guest; they belong to an earlier one.  May be NULL. */
 	void (*flush)(void *ctx);
@@ -213,6 +221,14 @@ struct vmbus_gpadl *vmbus_server_gpadl(struct vmbus_server *s,
 				       uint32_t handle);
 int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
 int vmbus_server_reoffer(struct vmbus_server *s, uint32_t relid);
+/*
+ * Withdraw relid for good (its daemon asked): rescind it if the guest
+ * holds it and hand it to ops->released once the guest has let go, so
+ * that a new offer of the same instance and index can be made at once
+ * (with another relid: the old one is the guest's until released).
+ * 0, -ENOENT, or -EALREADY when it is withdrawn already.
+ */
+int vmbus_server_withdraw(struct vmbus_server *s, uint32_t relid);
 void vmbus_server_gpadl_released(struct vmbus_server *s, uint32_t handle);
 
 const char *vmbus_version_str(uint32_t version, char *buf, size_t len);

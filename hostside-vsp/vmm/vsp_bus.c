@@ -364,6 +364,18 @@ static void op_chan_rescinded(void *ctx, struct vmbus_channel *ch)
 		send_relid(ch->owner, VSP_CHANNEL_RESCINDED, ch->relid);
 }
 
+/* A withdrawn channel the guest let go of: nobody needs it any more. */
+static void op_released(void *ctx, struct vmbus_channel *ch)
+{
+	struct vm *vm = ctx;
+	uint32_t relid = ch->relid;
+
+	if (!vm->vsp)
+		return;
+	remove_offer(vm->vsp, ch);
+	enl_log("relid %u withdrawn and released", relid);
+}
+
 static void op_flush(void *ctx)
 {
 	synic_discard(ctx);
@@ -410,6 +422,7 @@ const struct vmbus_server_ops vsp_bus_ops = {
 	.chan_close = op_chan_close,
 	.chan_target = op_chan_target,
 	.chan_rescinded = op_chan_rescinded,
+	.released = op_released,
 	.flush = op_flush,
 	.connected = op_connected,
 	.unloaded = op_unloaded,
@@ -679,7 +692,63 @@ reply:
 	vsp_client_send(c, &r, sizeof(r), NULL, 0);
 }
 
-/* ---- daemons leaving, deadlines --------------------------------------------- */
+/* ---- daemons leaving, withdrawing, deadlines --------------------------------- */
+
+/* ch's daemon is done with it: finish what waited for that daemon. */
+static void disown(struct vsp_server *v, struct vmbus_channel *ch)
+{
+	struct vmbus_server *s = &v->vm->bus;
+	struct chan_host *h = vsp_host_of(v, ch);
+
+	ch->owner = NULL;
+	if (h->closes_pending)
+		close_finished(v, ch);
+	h->open_deferred = false;
+	if (ch->state == CHAN_OPENING) {
+		h->open_since = 0;
+		call_fd_close(v, h);
+		vmbus_server_open_done(s, ch, VMBUS_STATUS_UNSUCCESSFUL);
+	}
+}
+
+void vsp_on_withdraw(struct vsp_server *v, struct vsp_client *c, const void *p)
+{
+	const struct vsp_relid *m = p;
+	struct vmbus_server *s = &v->vm->bus;
+	struct vmbus_channel *ch = vmbus_server_channel(s, m->relid);
+	struct vsp_withdraw_result r;
+	unsigned int i;
+
+	vsp_hdr_init(&r, VSP_WITHDRAW_RESULT, sizeof(r));
+	r.relid = m->relid;
+	if (!ch)
+		r.status = ENOENT;
+	else if (ch->withdrawn)
+		r.status = EALREADY;
+	else if (ch->owner != c)
+		r.status = EPERM;
+	else if (!ch->sub_channel_index)
+		r.status = EINVAL;	/* the device itself: not the daemon's to drop */
+	if (r.status) {
+		enl_err("%s: WITHDRAW of relid %u refused: %s", c->name,
+			m->relid, strerror((int)r.status));
+		vsp_client_send(c, &r, sizeof(r), NULL, 0);
+		return;
+	}
+	/* GPADLs waiting for this daemon's release: it holds none now. */
+	for (i = 0; i < VMBUS_MAX_GPADLS; i++) {
+		struct vmbus_gpadl *g = &s->gpadl[i];
+
+		if (g->used && g->state == GPADL_TEARING && g->relid == ch->relid)
+			vmbus_server_gpadl_released(s, g->handle);
+	}
+	disown(v, ch);
+	enl_log("%s withdraws relid %u (subchannel %u)", c->name, ch->relid,
+		ch->sub_channel_index);
+	vsp_client_send(c, &r, sizeof(r), NULL, 0);
+	/* may free ch (the guest never had it) */
+	vmbus_server_withdraw(s, m->relid);
+}
 
 void vsp_bus_client_gone(struct vsp_server *v, struct vsp_client *c)
 {
@@ -699,19 +768,10 @@ void vsp_bus_client_gone(struct vsp_server *v, struct vsp_client *c)
 	}
 	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
 		struct vmbus_channel *ch = &s->chan[i];
-		struct chan_host *h = &v->ch[i];
 
 		if (ch->state == CHAN_FREE || ch->owner != c)
 			continue;
-		ch->owner = NULL;
-		if (h->closes_pending)
-			close_finished(v, ch);
-		h->open_deferred = false;
-		if (ch->state == CHAN_OPENING) {
-			h->open_since = 0;
-			call_fd_close(v, h);
-			vmbus_server_open_done(s, ch, VMBUS_STATUS_UNSUCCESSFUL);
-		}
+		disown(v, ch);
 		/* Never shown to the guest: nothing to keep it for. */
 		if (ch->state == CHAN_PENDING)
 			remove_offer(v, ch);

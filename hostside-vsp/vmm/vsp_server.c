@@ -371,6 +371,8 @@ static const struct vsp_rule {
 	  vsp_on_inflight_get },
 	{ VSP_DAEMON_REPLY, sizeof(struct vsp_daemon_reply), true, VSP_ROLE_DAEMON,
 	  on_daemon_reply },
+	{ VSP_WITHDRAW, sizeof(struct vsp_relid), false, VSP_ROLE_DAEMON,
+	  vsp_on_withdraw },
 	{ VSP_CTL_STATUS, sizeof(struct vsp_ctl), false, VSP_ROLE_CONTROL,
 	  vsp_on_ctl_status },
 	{ VSP_CTL_RESCIND, sizeof(struct vsp_ctl), false, VSP_ROLE_CONTROL,

@@ -140,6 +140,7 @@ uint64_t vsp_now(struct vsp_server *v);
 struct chan_host *vsp_host_of(struct vsp_server *v,
 			      const struct vmbus_channel *ch);
 void vsp_on_offer(struct vsp_server *v, struct vsp_client *c, const void *m);
+void vsp_on_withdraw(struct vsp_server *v, struct vsp_client *c, const void *m);
 void vsp_on_close_done(struct vsp_server *v, struct vsp_client *c,
 		       const void *m);
 void vsp_on_gpadl_released(struct vsp_server *v, struct vsp_client *c,

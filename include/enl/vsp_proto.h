@@ -39,6 +39,7 @@ enum vsp_msg_type {
 	VSP_OPEN_REPLY = 6,	/* the daemon's answer to CHANNEL_OPEN */
 	VSP_INFLIGHT_GET = 7,	/* the daemon asks for a channel's in-flight region */
 	VSP_DAEMON_REPLY = 8,	/* the daemon's answer to a relayed DAEMON_CMD */
+	VSP_WITHDRAW = 9,	/* the daemon gives up one of its subchannels */
 	VSP_CTL_STATUS = 32,	/* enlctl: report; VSP_CTL_FLAG_JSON for JSON */
 	VSP_CTL_RESCIND = 33,	/* enlctl: rescind the offer of relid */
 	VSP_CTL_REOFFER = 34,	/* enlctl: offer a rescinded channel again */
@@ -55,6 +56,7 @@ enum vsp_msg_type {
 	VSP_CHANNEL_RESCINDED = 71,
 	VSP_INFLIGHT = 72,	/* answer to INFLIGHT_GET; fd[0] = its memfd */
 	VSP_DAEMON_CMD = 73,	/* a relayed enlctl command; answer DAEMON_REPLY */
+	VSP_WITHDRAW_RESULT = 74,	/* the answer to WITHDRAW */
 	VSP_CTL_REPLY = 96,
 };
 
@@ -193,13 +195,32 @@ struct vsp_inflight_msg {
 } __attribute__((packed));
 ENL_SIZE_ASSERT(struct vsp_inflight_msg, 24);
 
-/* CHANNEL_CLOSE, CLOSE_DONE, CHANNEL_RESCINDED, CTL_RESCIND, CTL_REOFFER */
+/* CHANNEL_CLOSE, CLOSE_DONE, CHANNEL_RESCINDED, WITHDRAW, CTL_RESCIND,
+ * CTL_REOFFER */
 struct vsp_relid {
 	struct vsp_hdr hdr;
 	u32 relid;
 	u32 reserved;
 } __attribute__((packed));
 ENL_SIZE_ASSERT(struct vsp_relid, 16);
+
+/*
+ * WITHDRAW (a vsp_relid): the daemon has stopped using subchannel relid
+ * for good (e.g. its NIC's primary was closed: the guest asks for fresh
+ * subchannels after it reopens).  enl-host rescinds the offer, frees it
+ * once the guest released the relid, and from then on tells the daemon
+ * nothing more of it; an OFFER of the same instance and index makes a new
+ * channel at once.  WITHDRAW_RESULT: status 0, or a positive errno and
+ * nothing done: ENOENT no such relid, EPERM another daemon's, EINVAL a
+ * primary, EALREADY withdrawn already.
+ */
+struct vsp_withdraw_result {
+	struct vsp_hdr hdr;
+	u32 relid;
+	u32 status;
+} __attribute__((packed));
+ENL_SIZE_ASSERT(struct vsp_withdraw_result, 16);
+ENL_OFFSET_ASSERT(struct vsp_withdraw_result, status, 12);
 
 /* GPADL_TEARDOWN, GPADL_RELEASED */
 struct vsp_gpadl_ref {
