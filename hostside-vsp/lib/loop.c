@@ -261,6 +261,11 @@ int vsp_run(struct vsp *v)
 	return r < 0 ? r : 0;
 }
 
+bool vsp_stopping(const struct vsp *v)
+{
+	return __atomic_load_n(&v->stopping, __ATOMIC_ACQUIRE) || v->hung_up;
+}
+
 void vsp_stop(struct vsp *v)
 {
 	__atomic_store_n(&v->stopping, 1, __ATOMIC_RELEASE);

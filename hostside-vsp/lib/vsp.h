@@ -202,6 +202,9 @@ int vsp_run(struct vsp *v);
 int vsp_poll_once(struct vsp *v, int timeout_ms);
 /* Make vsp_run() return; async-signal-safe and thread-safe. */
 void vsp_stop(struct vsp *v);
+/* vsp_stop() was called or enl-host hung up: an on_close now is the
+ * daemon's end, not the guest's close.  Loop thread. */
+bool vsp_stopping(const struct vsp *v);
 
 /*
  * Publish key = value for `enlctl status` (relid 0: about the daemon).

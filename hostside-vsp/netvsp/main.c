@@ -61,6 +61,8 @@ struct nic {
 	bool in_open;			/* on the loop thread: do not wait for GPADLs */
 	char state_path[4200];
 	bool resumed;
+	bool reclaiming;		/* vsp_reclaim_subchannels() under way */
+	bool withdraw_later;		/* ... and a fresh open came meanwhile */
 	atomic_uint replayed;		/* sends completed from the in-flight region */
 	struct queue q[NETVSP_MAX_QUEUES];
 };
@@ -424,6 +426,27 @@ static void on_replay(struct vsp_chan *ch, const void *pkt, u32 len, u64 token)
 		 n->index, q ? q->index : 0, atomic_fetch_add(&n->replayed, 1) + 1);
 }
 
+/*
+ * The guest's subchannels of an earlier open of the primary: Linux's
+ * netvsc keeps them closed and, after reopening the primary, waits for
+ * as many *new* subchannel offers as it asks for (indices from 1), so
+ * the old ones must go (rescinded) before it asks.
+ */
+static void withdraw_subchannels(struct nic *n, const char *why)
+{
+	int r;
+
+	if (n->reclaiming) {
+		n->withdraw_later = true;
+		return;
+	}
+	r = vsp_withdraw_subchannels(n->primary);
+	if (r < 0)
+		vsp_err("nic %u: subchannels not withdrawn: %s", n->index, strerror(-r));
+	else if (r)
+		vsp_info("nic %u: %d subchannel(s) withdrawn (%s)", n->index, r, why);
+}
+
 static int on_open(struct vsp_chan *ch)
 {
 	struct nic *n = vsp_chan_priv(ch);
@@ -434,6 +457,7 @@ static int on_open(struct vsp_chan *ch)
 	if (q->index == 0) {
 		const struct vsp_channel_open *o = vsp_chan_open_info(ch);
 		struct netvsp_saved s;
+		bool same_open;
 
 		n->primary = ch;
 		n->ring_gpadl = o ? o->ring_gpadl : 0;
@@ -442,8 +466,12 @@ static int on_open(struct vsp_chan *ch)
 		/* the guest carries on with what it negotiated before: resume */
 		/* the GPADLs came before the open: no waiting for them here */
 		n->in_open = true;
-		if (load_state(n, &s) && s.ring_gpadl == n->ring_gpadl && s.version &&
-		    !netvsp_dev_resume(&n->dev, &s)) {
+		same_open = load_state(n, &s) && s.ring_gpadl == n->ring_gpadl;
+		/* a new open (not a restart's takeover): the guest asks for
+		 * subchannels afresh; a predecessor may have left some */
+		if (!same_open)
+			withdraw_subchannels(n, "the guest opened the NIC afresh");
+		if (same_open && s.version && !netvsp_dev_resume(&n->dev, &s)) {
 			n->resumed = true;
 			vsp_info("nic %u: resumed (nvsp %#x, rndis %s, filter %#x, %u queue(s))",
 				 n->index, s.version, netvsp_rndis_state_name(s.rndis_state),
@@ -476,6 +504,10 @@ static void on_close(struct vsp_chan *ch)
 	if (q->index == 0) {
 		netvsp_dev_reset(&n->dev);
 		io_state_changed(n);
+		/* the guest closed it: its subchannels go (as Hyper-V's
+		 * do); not when this daemon stops: the next one serves them */
+		if (!vsp_stopping(n->v))
+			withdraw_subchannels(n, "the guest closed the NIC");
 		publish(n);
 	}
 }
@@ -797,12 +829,18 @@ int main(int argc, char **argv)
 			 vsp_chan_relid(n->primary), n->dev.max_queues);
 		/* a restart: the guest keeps using the subchannels it had */
 		if (n->dev.max_queues > 1) {
+			n->reclaiming = true;
 			err = vsp_reclaim_subchannels(n->primary, n->dev.max_queues - 1, NULL);
+			n->reclaiming = false;
 			if (err < 0)
 				vsp_err("nic %u: subchannels not taken over: %s", i, strerror(-err));
 			else if (err)
 				vsp_info("nic %u: %d subchannel(s) of a running guest taken over",
 					 i, err);
+			if (n->withdraw_later) {
+				n->withdraw_later = false;
+				withdraw_subchannels(n, "the guest opened the NIC afresh");
+			}
 		}
 		publish(n);
 	}
