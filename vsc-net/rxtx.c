@@ -418,11 +418,20 @@ netdev_tx_t enl_netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct enl_rndis_tx_info ti;
 	struct enl_netvsc_chan *c;
 	struct enl_nvsp_msg m;
+	bool fallback = false;
 	u32 hlen, flen;
 	int ret;
 
 	/* pairs with the smp_store_release that publishes an opened channel */
 	c = q < ENL_NETVSC_MAX_CHANNELS ? smp_load_acquire(&nd->chans[q]) : NULL;
+	/*
+	 * A subchannel the host took back (rescind) fails every send until
+	 * the next detach closes it: the primary carries its frames.
+	 */
+	if (q && c && enl_vmbus_chan_rescinded(c->ch)) {
+		c = smp_load_acquire(&nd->chans[0]);
+		fallback = true;
+	}
 	if (!c || !nd->send_map)
 		goto drop;
 	if (enl_netvsc_tx_info(skb, &ti, ndev->real_num_tx_queues > 1))
@@ -481,6 +490,11 @@ busy_nosend:
 		if (cb->section != ENL_NVSP_NO_SECTION)
 			clear_bit(cb->section, nd->send_map);
 		c->tx_busy++;
+		/* only queue 0's channel wakes queue 0: drop, do not stop q */
+		if (fallback) {
+			dev_kfree_skb_any(skb);
+			return NETDEV_TX_OK;
+		}
 		netif_tx_stop_queue(netdev_get_tx_queue(ndev, q));
 		/* the channel callback (and NAPI) runs when there is room */
 		if (enl_vmbus_want_space(c->ch, 8192))

@@ -476,6 +476,143 @@ static void test_reclaim_subchannels(void **state)
 	rig_free(&r);
 }
 
+/* The next OFFER (a subchannel's): its index; *cookie its cookie. */
+static u16 next_sub_offer(struct rig *r, u32 *cookie)
+{
+	struct vsp_offer o;
+
+	fk_expect(&r->h, VSP_OFFER, 1000);
+	memcpy(&o, r->h.buf, sizeof(o));
+	*cookie = o.cookie;
+	return o.sub_channel_index;
+}
+
+static u32 next_withdraw(struct rig *r)
+{
+	struct vsp_relid m;
+
+	fk_expect(&r->h, VSP_WITHDRAW, 1000);
+	memcpy(&m, r->h.buf, sizeof(m));
+	return m.relid;
+}
+
+/*
+ * Issue 10: a NIC's subchannels withdrawn when the guest closed its
+ * primary (WITHDRAW for each, the open one closed first); the next
+ * request starts again at index 1, as Linux's netvsc wants; one withdrawn
+ * while its offer is unanswered goes at its OFFER_RESULT, and new offers
+ * wait for that (enl-host would take them for it).
+ */
+static void test_withdraw_subchannels(void **state)
+{
+	struct rig r;
+	struct echo e = { 0 };
+	struct vsp_offer_params p;
+	struct vsp_chan *prim;
+	u32 ck[3], a, b;
+
+	rig_connect(&r, 4 * MB);
+	params_init(&p, 11);
+	prim = rig_offer(&r, &p, &e, 40);
+	assert_int_equal(vsp_offer_subchannels(prim, 2, NULL), 0);
+	rig_pump(&r);
+	assert_int_equal(next_sub_offer(&r, &ck[0]), 1);
+	assert_int_equal(next_sub_offer(&r, &ck[1]), 2);
+	fk_offer_result(&r.h, ck[0], 0, 41);
+	fk_offer_result(&r.h, ck[1], 0, 42);
+	rig_pump(&r);
+	assert_int_equal(e.subs_ok, 2);
+	{
+		struct fk_chan c;
+
+		fk_chan_init(&r.h, &c, 41, 0);
+		fk_open(&r.h, &c);
+		rig_pump(&r);
+		expect_open_reply(&r, 41, 0);
+		fk_chan_fini(&c);
+	}
+	assert_int_equal(e.opens, 1);
+
+	/* not a primary; not twice */
+	assert_int_equal(vsp_chan_withdraw(prim), -EINVAL);
+	assert_int_equal(vsp_withdraw_subchannels(e.subs[0]), -EINVAL);
+	assert_int_equal(vsp_withdraw_subchannels(prim), 2);
+	assert_int_equal(e.closes, 1);		/* the open one */
+	assert_true(vsp_chan_by_relid(r.v, 41) == NULL);
+	a = next_withdraw(&r);
+	b = next_withdraw(&r);
+	assert_int_equal(a + b, 41 + 42);
+	assert_int_not_equal(a, b);
+	assert_int_equal(vsp_withdraw_subchannels(prim), 0);
+	/* enl-host's answers; a refusal is only logged */
+	{
+		struct vsp_withdraw_result w = {
+			.hdr = { VSP_WITHDRAW_RESULT, sizeof(w) }, .relid = 41,
+		};
+
+		fk_send(r.h.fd, &w, sizeof(w), NULL, 0);
+		w.relid = 42;
+		w.status = EPERM;
+		fk_send(r.h.fd, &w, sizeof(w), NULL, 0);
+		/* too short: dropped */
+		w.hdr.len = 12;
+		fk_send(r.h.fd, &w, 12, NULL, 0);
+	}
+	rig_pump(&r);
+	/* a stale open of a withdrawn relid is not ours any more */
+	{
+		struct fk_chan c;
+
+		fk_chan_init(&r.h, &c, 42, 1);
+		fk_open(&r.h, &c);
+		rig_pump(&r);
+		expect_open_reply(&r, 42, ENXIO);
+		fk_chan_fini(&c);
+	}
+
+	/* the guest asks again: index 1, relid 41 reused by enl-host */
+	assert_int_equal(vsp_offer_subchannels(prim, 1, NULL), 0);
+	rig_pump(&r);
+	assert_int_equal(next_sub_offer(&r, &ck[0]), 1);
+	fk_offer_result(&r.h, ck[0], 0, 41);
+	rig_pump(&r);
+	assert_int_equal(e.subs_ok, 3);
+	assert_int_equal(vsp_chan_relid(e.subs[2]), 41);
+	assert_ptr_equal(vsp_chan_by_relid(r.v, 41), e.subs[2]);
+
+	/* index 2 asked for; the primary closes before enl-host answers */
+	assert_int_equal(vsp_offer_subchannels(prim, 1, NULL), 0);
+	rig_pump(&r);
+	assert_int_equal(next_sub_offer(&r, &ck[1]), 2);
+	assert_int_equal(vsp_withdraw_subchannels(prim), 2);
+	assert_int_equal(next_withdraw(&r), 41);
+	assert_int_equal(vsp_offer_subchannels(prim, 1, NULL), 0);
+	rig_pump(&r);
+	assert_int_equal(fk_recv(&r.h, 50), 0);	/* waits for the answer */
+	fk_offer_result(&r.h, ck[1], 0, 43);
+	rig_pump(&r);
+	assert_int_equal(next_withdraw(&r), 43);
+	assert_int_equal(next_sub_offer(&r, &ck[2]), 1);
+	assert_int_equal(e.subs_ok, 3);		/* the withdrawn one not reported */
+	fk_offer_result(&r.h, ck[2], 0, 44);
+	rig_pump(&r);
+	assert_int_equal(e.subs_ok, 4);
+
+	/* one at a time: later indices follow the highest left */
+	assert_int_equal(vsp_offer_subchannels(prim, 1, NULL), 0);
+	rig_pump(&r);
+	assert_int_equal(next_sub_offer(&r, &ck[0]), 2);
+	fk_offer_result(&r.h, ck[0], 0, 45);
+	rig_pump(&r);
+	assert_int_equal(e.subs_ok, 5);
+	assert_int_equal(vsp_chan_withdraw(e.subs[4]), 0);	/* index 2 */
+	assert_int_equal(next_withdraw(&r), 45);
+	assert_int_equal(vsp_offer_subchannels(prim, 1, NULL), 0);
+	rig_pump(&r);
+	assert_int_equal(next_sub_offer(&r, &ck[1]), 2);
+	rig_free(&r);
+}
+
 /* ---- in-flight requests survive the daemon ------------------------------ */
 
 #define IF_SLOTS 8
@@ -933,6 +1070,7 @@ int main(void)
 		cmocka_unit_test(test_300_channels),
 		cmocka_unit_test(test_subchannels),
 		cmocka_unit_test(test_reclaim_subchannels),
+		cmocka_unit_test(test_withdraw_subchannels),
 		cmocka_unit_test(test_inflight_kill9),
 		cmocka_unit_test(test_inflight_kill9_workers),
 		cmocka_unit_test(test_inflight_interrupted_take),

@@ -667,6 +667,126 @@ static void test_subchannels(void **state)
 	hfree(h);
 }
 
+/* WITHDRAW; returns WITHDRAW_RESULT's status. */
+static uint32_t dwithdraw(struct harness *h, int d, uint32_t relid)
+{
+	struct vsp_relid m;
+	const struct vsp_withdraw_result *r = (const void *)dbuf;
+
+	vsp_hdr_init(&m, VSP_WITHDRAW, sizeof(m));
+	m.relid = relid;
+	dsend(h, d, &m, sizeof(m));
+	assert_int_equal(dwait(h, d, VSP_WITHDRAW_RESULT, NULL, NULL),
+			 VSP_WITHDRAW_RESULT);
+	assert_int_equal(r->relid, relid);
+	return r->status;
+}
+
+/*
+ * Issue 10: a NIC's subchannels withdrawn by their daemon (the guest
+ * closed the primary) are rescinded, and fresh ones of the same indices
+ * can be offered at once, under new relids; the old ones go at the
+ * guest's RELID_RELEASED.  Bad withdrawals are refused and change nothing.
+ */
+static void test_withdraw(void **state)
+{
+	struct harness *h = hnew();
+	int d = dconnect(h, VSP_ROLE_DAEMON, "netvsp");
+	int other = dconnect(h, VSP_ROLE_DAEMON, "other");
+	const struct vmbus_offer_channel *o;
+	uint32_t primary, sub, sub2, hidden, again;
+	uint8_t buf[256];
+	int t;
+
+	assert_int_equal(doffer(h, d, 1, 0, &primary), 0);
+	/* never shown to the guest: gone at once */
+	assert_int_equal(doffer(h, d, 1, 1, &hidden), 0);
+	assert_int_equal(dwithdraw(h, d, hidden), 0);
+	assert_null(chan(h, hidden));
+	assert_int_equal(h->kicks, 1);
+	gconnect(h);
+	assert_int_equal(gnext(h, buf), CHANNELMSG_OFFERCHANNEL);
+	assert_int_equal(gnext(h, buf), CHANNELMSG_ALLOFFERS_DELIVERED);
+	assert_int_equal(gnext(h, buf), -1);	/* no offer of the withdrawn one */
+	assert_int_equal(doffer(h, d, 1, 1, &sub), 0);
+	assert_int_equal(gnext(h, buf), CHANNELMSG_OFFERCHANNEL);
+
+	/* refused: nothing happens to the channel */
+	assert_int_equal(dwithdraw(h, d, primary), EINVAL);
+	assert_int_equal(dwithdraw(h, other, sub), EPERM);
+	assert_int_equal(dwithdraw(h, d, 999), ENOENT);
+	assert_int_equal(dwithdraw(h, d, 0), ENOENT);
+	assert_int_equal(gnext(h, buf), -1);
+	assert_int_equal(chan(h, sub)->state, CHAN_OFFERED);
+	assert_false(chan(h, sub)->withdrawn);
+
+	/* the guest has it open: it is rescinded under it */
+	assert_int_equal(ggpadl(h, sub, 0x200, 8), 0);
+	assert_int_equal(dwait(h, d, VSP_GPADL, NULL, NULL), VSP_GPADL);
+	gopen(h, sub, 0x200);
+	assert_int_equal(dwait(h, d, VSP_CHANNEL_OPEN, NULL, NULL), VSP_CHANNEL_OPEN);
+	drelid(h, d, VSP_OPEN_REPLY, sub, 0);
+	assert_int_equal(gopen_result(h, sub), 0);
+	assert_int_equal(dwithdraw(h, d, sub), 0);
+	assert_int_equal(chan(h, sub)->state, CHAN_RESCINDING);
+	assert_int_equal(gnext(h, buf), CHANNELMSG_RESCIND_CHANNELOFFER);
+	assert_int_equal(((struct vmbus_relid_msg *)buf)->child_relid, sub);
+	assert_int_equal(dwithdraw(h, d, sub), EALREADY);
+
+	/* the same index again before the guest let go: a new channel */
+	assert_int_equal(doffer(h, d, 1, 1, &sub2), 0);
+	assert_int_not_equal(sub2, sub);
+	assert_int_equal(gnext(h, buf), CHANNELMSG_OFFERCHANNEL);
+	o = (const void *)buf;
+	assert_int_equal(o->child_relid, sub2);
+	assert_int_equal(o->sub_channel_index, 1);
+
+	/* the guest closes and releases the old one: freed, and its
+	 * daemon hears nothing of it (no CLOSE, no TEARDOWN, no RESCINDED) */
+	gsimple(h, CHANNELMSG_CLOSECHANNEL, sub);
+	{
+		struct vmbus_gpadl_teardown td = {
+			.hdr.msgtype = CHANNELMSG_GPADL_TEARDOWN,
+			.child_relid = sub, .gpadl = 0x200,
+		};
+
+		gpost(h, &td, sizeof(td));
+		assert_int_equal(gnext(h, buf), CHANNELMSG_GPADL_TORNDOWN);
+	}
+	gsimple(h, CHANNELMSG_RELID_RELEASED, sub);
+	assert_null(chan(h, sub));
+	assert_int_equal(h->kicks, 2);		/* primary and sub2 */
+	while ((t = drecv(h, d, NULL, NULL)) >= 0)
+		assert_true(((struct vsp_relid *)dbuf)->relid != sub);
+	/* its relid is free for the next offer */
+	assert_int_equal(doffer(h, d, 1, 2, &again), 0);
+	assert_int_equal(again, sub);
+
+	/* a restarted daemon takes over sub2 and index 2, not the old one */
+	close(d);
+	pump(h);
+	d = dconnect(h, VSP_ROLE_DAEMON, "netvsp");
+	assert_int_equal(doffer(h, d, 1, 0, &primary), 0);
+	{
+		struct vsp_offer m;
+		const struct vsp_offer_result *r = (const void *)dbuf;
+
+		vsp_hdr_init(&m, VSP_OFFER, sizeof(m));
+		m.cookie = 7;
+		m.if_type = scsi;
+		m.if_instance = inst_n(1);
+		m.sub_channel_index = 1;
+		m.flags = VSP_OFFER_EXISTING;
+		dsend(h, d, &m, sizeof(m));
+		assert_int_equal(dwait(h, d, VSP_OFFER_RESULT, NULL, NULL), VSP_OFFER_RESULT);
+		assert_int_equal(r->status, 0);
+		assert_int_equal(r->relid, sub2);
+	}
+	close(d);
+	close(other);
+	hfree(h);
+}
+
 /* Issue 8 failure 2: a GPADL of 100+ MiB reaches the daemon whole, even
  * when the daemon reads only later. */
 static void test_big_gpadl(void **state)
@@ -1452,6 +1572,7 @@ int main(void)
 		cmocka_unit_test(test_kick_fd_failure),
 		cmocka_unit_test(test_call_fd_failure),
 		cmocka_unit_test(test_subchannels),
+		cmocka_unit_test(test_withdraw),
 		cmocka_unit_test(test_big_gpadl),
 		cmocka_unit_test(test_restart_many_gpadls),
 		cmocka_unit_test(test_300_channels),
