@@ -13,7 +13,7 @@
 
 enum { OP_POST, OP_POST_CONN1, OP_GPADL_HDR, OP_GPADL_BODY, OP_RESCIND,
        OP_REOFFER, OP_RELEASE, OP_OFFER, OP_WAITS, OP_OPEN_DONE,
-       OP_CLOSE_DONE, OP_REMOVE, OP_COUNT };
+       OP_CLOSE_DONE, OP_REMOVE, OP_WITHDRAW, OP_COUNT };
 
 static void prime(struct sim *t)
 {
@@ -92,6 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case OP_REOFFER:
 			vmbus_server_reoffer(&t.s, v & 7);
+			break;
+		case OP_WITHDRAW:
+			vmbus_server_withdraw(&t.s, v & 7);
 			break;
 		case OP_RELEASE:
 			vmbus_server_gpadl_released(&t.s, v);

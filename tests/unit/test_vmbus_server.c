@@ -602,6 +602,81 @@ static void test_rescind(void **state)
 	free(t);
 }
 
+/*
+ * A channel its daemon withdraws: rescinded, no longer found by instance
+ * and index (a new offer of them is another channel, another relid), and
+ * handed to ops->released (which frees it) once the guest let go: at its
+ * RELID_RELEASED, at once when the guest never had it or had it released
+ * already, or when the guest leaves.
+ */
+static void test_withdraw(void **state)
+{
+	struct sim *t = malloc(sizeof(*t));
+	uint32_t relid = setup(t), sub, sub2, late;
+	struct vmbus_channel *ch;
+	struct vmbus_msg_hdr unload = { .msgtype = CHANNELMSG_UNLOAD };
+	const struct vmbus_relid_msg *r;
+
+	ch = sim_offer(t, &heartbeat, &inst_a, 1);
+	assert_non_null(ch);
+	sub = ch->relid;
+	assert_int_equal(last_type(t), CHANNELMSG_OFFERCHANNEL);
+	gpadl(t, sub, 0x10, 1, 8);
+	assert_int_equal(open_chan(t, sub, 0x10, 4, 0), 0);
+	assert_int_equal(vmbus_server_withdraw(&t->s, 99), -ENOENT);
+	assert_int_equal(vmbus_server_withdraw(&t->s, sub), 0);
+	r = (const void *)last(t)->data;
+	assert_int_equal(r->hdr.msgtype, CHANNELMSG_RESCIND_CHANNELOFFER);
+	assert_int_equal(r->child_relid, sub);
+	assert_int_equal(t->closed, 1);		/* closed on the host side */
+	assert_int_equal(vmbus_server_withdraw(&t->s, sub), -EALREADY);
+	assert_int_equal(vmbus_server_rescind(&t->s, sub), -EALREADY);
+	assert_null(vmbus_server_find_instance(&t->s, &inst_a, 1));
+	assert_int_equal(vmbus_server_find_instance(&t->s, &inst_a, 0)->relid, relid);
+	/* the same index again, before the guest let go: a new channel */
+	ch = sim_offer(t, &heartbeat, &inst_a, 1);
+	assert_non_null(ch);
+	sub2 = ch->relid;
+	assert_int_not_equal(sub2, sub);
+	assert_int_equal(last_type(t), CHANNELMSG_OFFERCHANNEL);
+	assert_ptr_equal(vmbus_server_find_instance(&t->s, &inst_a, 1), ch);
+	/* the guest closes, tears down, releases: freed, with its GPADLs */
+	simple(t, CHANNELMSG_CLOSECHANNEL, sub);
+	assert_int_equal(t->released, 0);
+	simple(t, CHANNELMSG_RELID_RELEASED, sub);
+	assert_int_equal(t->released, 1);
+	assert_null(vmbus_server_channel(&t->s, sub));
+	assert_null(vmbus_server_gpadl(&t->s, 0x10));
+	simple(t, CHANNELMSG_RELID_RELEASED, sub);	/* again: ignored */
+	assert_int_equal(t->released, 1);
+	/* never shown to the guest (index 2 while no guest asks): at once */
+	t->s.offers_requested = false;
+	ch = sim_offer(t, &heartbeat, &inst_a, 2);
+	late = ch->relid;
+	assert_int_equal(ch->state, CHAN_PENDING);
+	assert_int_equal(vmbus_server_withdraw(&t->s, late), 0);
+	assert_int_equal(t->released, 2);
+	assert_null(vmbus_server_channel(&t->s, late));
+	t->s.offers_requested = true;
+	/* rescinded and released already (enlctl rescind): at once */
+	assert_int_equal(vmbus_server_rescind(&t->s, sub2), 0);
+	simple(t, CHANNELMSG_RELID_RELEASED, sub2);
+	assert_int_equal(t->released, 2);
+	assert_int_equal(vmbus_server_withdraw(&t->s, sub2), 0);
+	assert_int_equal(t->released, 3);
+	/* rescinding when the guest leaves: freed then */
+	ch = sim_offer(t, &heartbeat, &inst_a, 1);
+	sub = ch->relid;
+	assert_int_equal(vmbus_server_withdraw(&t->s, sub), 0);
+	assert_int_equal(t->released, 3);
+	post(t, t->s.msg_conn_id, &unload, sizeof(unload));
+	assert_int_equal(t->released, 4);
+	assert_null(vmbus_server_channel(&t->s, sub));
+	assert_non_null(vmbus_server_channel(&t->s, relid));
+	vmbus_server_fini(&t->s);
+	free(t);
+}
+
 static void test_unload_and_reconnect(void **state)
 {
 	struct sim *t = malloc(sizeof(*t));
@@ -884,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_short_messages),
 		cmocka_unit_test(test_teardown_waits_for_daemon),
 		cmocka_unit_test(test_rescind),
+		cmocka_unit_test(test_withdraw),
 		cmocka_unit_test(test_unload_and_reconnect),
 		cmocka_unit_test(test_modify_channel),
 		cmocka_unit_test(test_parse_version),

@@ -26,7 +26,7 @@ struct sim {
 	struct sim_msg out[SIM_MAX_OUT];
 	unsigned int nout;
 	unsigned int opened, closed, created, teardowns, targets, rescinds;
-	unsigned int unloaded, connected;
+	unsigned int unloaded, connected, released;
 	bool daemon_waits;	/* gpadl_teardown asks to wait */
 	bool open_defer;	/* chan_open: the daemon answers later */
 	uint32_t open_status;	/* chan_open: fail at once with this */
@@ -103,6 +103,16 @@ static inline void sim_rescinded(void *ctx, struct vmbus_channel *ch)
 	((struct sim *)ctx)->rescinds++;
 }
 
+/* A withdrawn channel the guest let go of: the caller frees it. */
+static inline void sim_released(void *ctx, struct vmbus_channel *ch)
+{
+	struct sim *t = ctx;
+
+	t->released++;
+	if (vmbus_server_remove_offer(&t->s, ch))
+		abort();	/* it must be freeable here */
+}
+
 static inline void sim_connected(void *ctx, uint32_t v)
 {
 	((struct sim *)ctx)->connected++;
@@ -118,6 +128,7 @@ static const struct vmbus_server_ops sim_ops = {
 	.gpadl_created = sim_created, .gpadl_teardown = sim_teardown,
 	.chan_open = sim_open, .chan_close = sim_close,
 	.chan_target = sim_target, .chan_rescinded = sim_rescinded,
+	.released = sim_released,
 	.connected = sim_connected, .unloaded = sim_unloaded,
 };
 
