@@ -429,6 +429,7 @@ netdev_tx_t enl_netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	 * the next detach closes it: the primary carries its frames.
 	 */
 	if (q && c && enl_vmbus_chan_rescinded(c->ch)) {
+		/* pairs with the same publication, of the primary */
 		c = smp_load_acquire(&nd->chans[0]);
 		fallback = true;
 	}

@@ -195,8 +195,10 @@ struct vsp_inflight_msg {
 } __attribute__((packed));
 ENL_SIZE_ASSERT(struct vsp_inflight_msg, 24);
 
-/* CHANNEL_CLOSE, CLOSE_DONE, CHANNEL_RESCINDED, WITHDRAW, CTL_RESCIND,
- * CTL_REOFFER */
+/*
+ * CHANNEL_CLOSE, CLOSE_DONE, CHANNEL_RESCINDED, WITHDRAW, CTL_RESCIND,
+ * CTL_REOFFER
+ */
 struct vsp_relid {
 	struct vsp_hdr hdr;
 	u32 relid;
